@@ -199,7 +199,7 @@ type DataFlow struct {
 	Type           string     `json:"type"`
 	Purposes       []string   `json:"purposes"`
 	Items          []string   `json:"items"`
-	NecessaryItems []string   `json:"necessaryItems,omitempty"` // nil: the taxonomy's defaults for the purposes
+	NecessaryItems []string   `json:"necessaryItems,omitzero"` // nil: the taxonomy's defaults; empty: none needed
 	Subjects       string     `json:"subjects,omitempty"`
 	Schedule       string     `json:"schedule,omitempty"`
 	LegalBasis     LegalBasis `json:"legalBasis"`

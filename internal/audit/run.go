@@ -13,17 +13,20 @@ type Tool struct {
 
 // Run is one evaluation: its inputs, its findings and what it read.
 type Run struct {
-	ID           string        `json:"id"`
-	Mode         Mode          `json:"mode"`
-	AsOf         string        `json:"asOf"`
-	Started      time.Time     `json:"started"`
-	Finished     time.Time     `json:"finished"`
-	Tool         Tool          `json:"tool"`
-	Inputs       []InputFile   `json:"inputs"`
-	PolicyDigest string        `json:"policyDigest"`
-	Records      int64         `json:"records"`
-	SkippedFiles []InputFile   `json:"skippedFiles,omitempty"` // log files already ingested by an earlier run
-	Findings     []Finding     `json:"findings"`
+	ID           string      `json:"id"`
+	Mode         Mode        `json:"mode"`
+	AsOf         string      `json:"asOf"`
+	Started      time.Time   `json:"started"`
+	Finished     time.Time   `json:"finished"`
+	Tool         Tool        `json:"tool"`
+	Inputs       []InputFile `json:"inputs"`
+	PolicyDigest string      `json:"policyDigest"`
+	Records      int64       `json:"records"`
+	SkippedFiles []InputFile `json:"skippedFiles,omitempty"` // log files already ingested by an earlier run
+	Findings     []Finding   `json:"findings"`
+	// Manifests is the declared state the run judged (for the transfer
+	// inventory of reports); stored with the run, not part of the envelope.
+	Manifests    *Manifests    `json:"-"`
 	Observations []Observation `json:"-"` // stored per run, not part of the envelope
 	Unmatched    []Unmatched   `json:"-"`
 	DataQuality  DataQuality   `json:"dataQuality"`

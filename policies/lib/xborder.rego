@@ -38,11 +38,17 @@ personal(items) := {i |
 	c in ref.personal_categories
 }
 
-# observed[name] is the list of observations of flow name.
-observed[name] := obs if {
+# observed[name] is the list of observations of flow name, in input order.
+observed[name] := [input.observations[i] | some i in index[name]] if {
 	some name, _ in input.flows
-	obs := [o | some o in input.observations; o.flow == name]
+	index := observation_index
 }
+
+# observation_index maps each flow name to the positions of its observations
+# in input.observations. Referenced whole, it is built in one pass over the
+# observations and cached for the evaluation, so that looking up one flow does
+# not scan every observation again.
+observation_index[o.flow] contains i if some i, o in input.observations
 
 # observed_items(name) is every item seen in the logs of flow name.
 observed_items(name) := {i | some o in observed[name]; some i in o.items}
@@ -115,3 +121,31 @@ else := input.organization.subjects.total
 
 # sorted(s) turns a set into a sorted array, for deterministic evidence.
 sorted(s) := sort([x | some x in s])
+
+# all_observed_items(name) is every item seen in the logs of flow name,
+# taxonomy items and unknown item IDs alike.
+all_observed_items(name) := observed_items(name) | {i | some o in observed[name]; some i in o.unknownItems}
+
+# join(s) lists a set or array as sorted, comma-separated text, for messages.
+join(s) := concat(", ", sort([x | some x in s]))
+
+# thousands(n) writes a number as an integer with thousands separators
+# (40450000 -> "40,450,000"), for messages.
+thousands(n) := concat("", [sign_text(n), concat(",", groups)]) if {
+	digits := format_int(abs(n), 10)
+	l := count(digits)
+	lead := ((l - 1) % 3) + 1
+	rest := [substring(digits, i, 3) |
+		some i in numbers.range(lead, l)
+		i < l
+		(i - lead) % 3 == 0
+	]
+	groups := array.concat([substring(digits, 0, lead)], rest)
+}
+
+sign_text(n) := "-" if n < 0
+
+else := ""
+
+# percent(x) writes a ratio as a whole percentage (1.618 -> "162%").
+percent(x) := sprintf("%d%%", [round(x * 100)])

@@ -1,0 +1,262 @@
+// Command bench prints xborder's benchmark table (`make bench`): each figure
+// an issue asks for, measured in one run beside its baseline, as ratios,
+// because absolute numbers on a shared 2-core machine are noisy.
+//
+// It generates its inputs with fixtures/gen into .bench/ (kept between runs),
+// runs the built binary (bin/xborder) and the baselines as child processes,
+// and reads wall time and peak RSS from the kernel's rusage of each child.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+)
+
+// measurement is one child process's cost.
+type measurement struct {
+	wall   time.Duration
+	maxRSS int64 // bytes
+	out    []byte
+}
+
+func main() {
+	var (
+		dir     = flag.String("dir", ".bench", "where generated inputs are kept")
+		bin     = flag.String("bin", "bin/xborder", "the xborder binary to measure")
+		records = flag.Int("records", 2_000_000, "records of the main end-to-end file")
+		quick   = flag.Bool("quick", false, "smaller inputs, for a smoke run")
+	)
+	flag.Parse()
+	if *quick {
+		*records = 200_000
+	}
+	if err := run(context.Background(), *dir, *bin, *records); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+type row struct {
+	name, figure, baseline, ratio, target, verdict string
+}
+
+func run(ctx context.Context, dir, bin string, records int) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	var rows []row
+	add := func(r row) {
+		rows = append(rows, r)
+		fmt.Fprintf(os.Stderr, "  %s: %s\n", r.name, r.figure)
+	}
+
+	// --- Issue 2: end-to-end audit throughput, RSS growth, wc -l, per-record Rego.
+	main, mdir, err := generate(ctx, dir, records)
+	if err != nil {
+		return err
+	}
+	wc, err := measure(ctx, "", "wc", "-l", main)
+	if err != nil {
+		return err
+	}
+	e2e, err := auditRun(ctx, bin, mdir, main, dir)
+	if err != nil {
+		return err
+	}
+	rps := float64(records) / e2e.wall.Seconds()
+	add(row{
+		name:     fmt.Sprintf("audit end to end, %s records (JSONL)", human(records)),
+		figure:   fmt.Sprintf("%s rec/s, %.2fs, RSS %s", human(int(rps)), e2e.wall.Seconds(), mib(e2e.maxRSS)),
+		baseline: fmt.Sprintf("wc -l %.2fs", wc.wall.Seconds()),
+		ratio:    fmt.Sprintf("%.1f× wc -l", e2e.wall.Seconds()/wc.wall.Seconds()),
+		target:   "≥ 1,000,000 rec/s",
+		verdict:  verdict(rps >= 1_000_000),
+	})
+	perRecord, err := perRecordRego(ctx)
+	if err != nil {
+		return err
+	}
+	naive := 1e9 / perRecord // records/s of the per-record design
+	add(row{
+		name:     "per-record Rego design (same engine, sampled)",
+		figure:   fmt.Sprintf("%s rec/s (%.1f µs/record → %.0fs for %s)", human(int(naive)), perRecord/1e3, float64(records)*perRecord/1e9, human(records)),
+		baseline: fmt.Sprintf("audit %s rec/s", human(int(rps))),
+		ratio:    fmt.Sprintf("audit is %.0f× faster", rps/naive),
+		target:   "≥ 20×",
+		verdict:  verdict(rps/naive >= 20),
+	})
+	var rss []int64
+	for _, n := range []int{records / 2, records * 2} {
+		f, md, err := generate(ctx, dir, n)
+		if err != nil {
+			return err
+		}
+		m, err := auditRun(ctx, bin, md, f, dir)
+		if err != nil {
+			return err
+		}
+		rss = append(rss, m.maxRSS)
+	}
+	growth := float64(rss[1]) / float64(rss[0])
+	add(row{
+		name:     fmt.Sprintf("peak RSS at %s vs %s records", human(records/2), human(records*2)),
+		figure:   fmt.Sprintf("%s vs %s", mib(rss[0]), mib(rss[1])),
+		baseline: "4× the records",
+		ratio:    fmt.Sprintf("%.2f× the memory", growth),
+		target:   "does not grow with the file (< 1.25×)",
+		verdict:  verdict(growth < 1.25),
+	})
+
+	// --- Issue 5: the regulator's HTML + PDF reports of a large run.
+	reportRow, err := regulatorReports(ctx)
+	if err != nil {
+		return err
+	}
+	add(reportRow)
+
+	fmt.Println()
+	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "MEASURE\tFIGURE\tBASELINE\tRATIO\tTARGET\tOK")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.name, r.figure, r.baseline, r.ratio, r.target, r.verdict)
+	}
+	return tw.Flush()
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "yes"
+	}
+	return "NO"
+}
+
+// generate writes (once) a JSONL file of n records and its manifests.
+func generate(ctx context.Context, dir string, n int) (file, manifests string, err error) {
+	file = filepath.Join(dir, fmt.Sprintf("logs-%d.jsonl", n))
+	manifests = filepath.Join(dir, "manifests")
+	if _, err := os.Stat(file); err == nil {
+		if _, err := os.Stat(manifests); err == nil {
+			return file, manifests, nil
+		}
+	}
+	fmt.Fprintf(os.Stderr, "generating %s records into %s\n", human(n), file)
+	cmd := exec.CommandContext(ctx, "go", "run", "./fixtures/gen", "-records", strconv.Itoa(n), "-days", "1", "-seed", "1",
+		"-format", "jsonl", "-o", file+".tmp", "-manifests", manifests)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		return "", "", fmt.Errorf("generate: %w", err)
+	}
+	return file, manifests, os.Rename(file+".tmp", file)
+}
+
+func auditRun(ctx context.Context, bin, manifests, logs, dir string) (measurement, error) {
+	db := filepath.Join(dir, "bench.db")
+	for _, f := range []string{db, db + "-wal", db + "-shm"} {
+		os.Remove(f)
+	}
+	m, err := measure(ctx, "", bin, "audit", "--manifests", manifests, "--logs", logs, "--db", db,
+		"--as-of", "2024-03-08", "-f", "json", "-o", filepath.Join(dir, "bench-report.json"), "--fail-on", "none")
+	if err != nil {
+		return m, fmt.Errorf("audit: %w\n%s", err, m.out)
+	}
+	return m, nil
+}
+
+// perRecordRego runs the policies package's per-record benchmark and
+// returns its ns/op: the cost of evaluating the rule set once per record.
+func perRecordRego(ctx context.Context) (float64, error) {
+	m, err := measure(ctx, "", "go", "test", "-run", "^$", "-bench", "^BenchmarkEvaluatePerRecord$", "-benchtime", "200x", "./policies")
+	if err != nil {
+		return 0, fmt.Errorf("per-record benchmark: %w\n%s", err, m.out)
+	}
+	re := regexp.MustCompile(`BenchmarkEvaluatePerRecord\S*\s+\d+\s+([\d.]+) ns/op`)
+	sc := bufio.NewScanner(bytes.NewReader(m.out))
+	for sc.Scan() {
+		if g := re.FindStringSubmatch(sc.Text()); g != nil {
+			return strconv.ParseFloat(g[1], 64)
+		}
+	}
+	return 0, fmt.Errorf("per-record benchmark: no ns/op in output:\n%s", m.out)
+}
+
+// regulatorReports runs the reports package's benchmark of the html and
+// pdf reports of a run with 1,000 findings and 50 flows × 366 days of
+// observations, and compares it with the JSON envelope of the same run.
+func regulatorReports(ctx context.Context) (row, error) {
+	m, err := measure(ctx, "", "go", "test", "-run", "^$", "-bench", "^Benchmark(RegulatorReport|Formats/json)$", "-benchtime", "3x", "./reports")
+	if err != nil {
+		return row{}, fmt.Errorf("report benchmark: %w\n%s", err, m.out)
+	}
+	nsop := func(name string) (float64, error) {
+		re := regexp.MustCompile(`Benchmark` + name + `\S*\s+\d+\s+([\d.]+) ns/op`)
+		if g := re.FindSubmatch(m.out); g != nil {
+			return strconv.ParseFloat(string(g[1]), 64)
+		}
+		return 0, fmt.Errorf("report benchmark: no ns/op for %s in output:\n%s", name, m.out)
+	}
+	docs, err := nsop("RegulatorReport")
+	if err != nil {
+		return row{}, err
+	}
+	js, err := nsop("Formats/json")
+	if err != nil {
+		return row{}, err
+	}
+	return row{
+		name:     "html + pdf report, 1,000 findings, 50 flows × 366 days",
+		figure:   fmt.Sprintf("%.2fs", docs/1e9),
+		baseline: fmt.Sprintf("json of 1,000 findings %.3fs", js/1e9),
+		ratio:    fmt.Sprintf("%.0f× json", docs/js),
+		target:   "< 2 s",
+		verdict:  verdict(docs < 2e9),
+	}, nil
+}
+
+// measure runs a command and reads its wall time and peak RSS.
+func measure(ctx context.Context, stdin string, name string, args ...string) (measurement, error) {
+	cmd := exec.CommandContext(ctx, name, args...)
+	if stdin != "" {
+		f, err := os.Open(stdin)
+		if err != nil {
+			return measurement{}, err
+		}
+		defer f.Close()
+		cmd.Stdin = f
+	}
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	cmd.Stderr = &out
+	start := time.Now()
+	err := cmd.Run()
+	m := measurement{wall: time.Since(start), out: out.Bytes()}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		m.maxRSS = ru.Maxrss * 1024 // Linux reports KiB
+	}
+	return m, err
+}
+
+func human(n int) string {
+	s := strconv.Itoa(n)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+func mib(b int64) string { return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20)) }

@@ -1,0 +1,213 @@
+package cli
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/xborder/xborder/collectors"
+	"github.com/xborder/xborder/internal/audit"
+	"github.com/xborder/xborder/internal/store"
+	"github.com/xborder/xborder/policies"
+	"github.com/xborder/xborder/reports"
+)
+
+type auditFlags struct {
+	out         outputFlags
+	manifests   []string
+	logs        []string
+	db          string
+	reportDir   string
+	sign        string
+	asOf        string
+	maxBadRatio float64
+	policyDirs  []string
+	dataDirs    []string
+	config      string
+	timeout     time.Duration
+}
+
+func newAuditCmd(e *env) *cobra.Command {
+	var f auditFlags
+	cmd := &cobra.Command{
+		Use:   "audit --manifests DIR --logs PATH...",
+		Short: "Audit manifests and transfer logs, store the findings and report them",
+		Long: `Audit reads the data-flow manifests and the outbound transfer logs, aggregates the
+logs into per-flow-per-day observations, evaluates every rule once over the
+aggregated facts, stores the run in the SQLite database and writes the report.
+
+Malformed log lines are counted and reported as XB-DATA-QUALITY; when more than
+--max-bad-ratio of the lines are bad the run stops with exit 2 and stores nothing.`,
+		Example: `  xborder audit --manifests manifests/ --logs logs/2024-03-01.jsonl.gz --db audit.db --report out/
+  xborder audit --manifests fixtures/kakaopay-alipay/manifests --logs fixtures/kakaopay-alipay/logs --as-of 2024-03-08 -f json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := applyConfig(cmd, e)
+			if err != nil {
+				return err
+			}
+			return runAudit(cmd, e, &f, cfg)
+		},
+	}
+	f.out.register(cmd)
+	fl := cmd.Flags()
+	fl.StringSliceVar(&f.manifests, "manifests", nil, "manifest `DIR` or file (repeatable)")
+	fl.StringSliceVar(&f.logs, "logs", nil, "transfer log `PATH`, file or directory (repeatable)")
+	fl.StringVar(&f.db, "db", "xborder.db", "SQLite database `FILE` that keeps the history")
+	fl.StringVar(&f.reportDir, "report", "", "also write report.html, report.pdf and report.json (in --lang) into `DIR`")
+	fl.StringVar(&f.sign, "sign", "", "sign the seal of report.html and report.pdf with this ed25519 private key `FILE` (see xborder report --help)")
+	fl.StringVar(&f.asOf, "as-of", "", "evaluation date `YYYY-MM-DD` (default today in Korea)")
+	fl.Float64Var(&f.maxBadRatio, "max-bad-ratio", 0.01, "abort (exit 2, nothing stored) when more than this share of log lines is malformed")
+	fl.StringSliceVar(&f.policyDirs, "policy", nil, "extra Rego policy `DIR` (repeatable)")
+	fl.StringSliceVar(&f.dataDirs, "data", nil, "extra reference data `DIR`, e.g. a taxonomy (repeatable)")
+	fl.StringVar(&f.config, "config", "", "config `FILE` (default xborder.yaml when present)")
+	fl.DurationVar(&f.timeout, "policy-timeout", 0, "stop a policy evaluation that runs longer than this (0: no limit)")
+	return cmd
+}
+
+func runAudit(cmd *cobra.Command, e *env, f *auditFlags, cfg *config) error {
+	ctx := cmd.Context()
+	rep, failOn, err := f.out.parsed()
+	if err != nil {
+		return err
+	}
+	if len(f.manifests) == 0 {
+		return usageError("--manifests is required")
+	}
+	if f.maxBadRatio < 0 || f.maxBadRatio > 1 {
+		return usageError("--max-bad-ratio: %v is not between 0 and 1", f.maxBadRatio)
+	}
+	var key ed25519.PrivateKey
+	if f.sign != "" {
+		if f.reportDir == "" {
+			return usageError("--sign: signs the reports of --report DIR; give --report")
+		}
+		if key, err = signingKey(f.sign, "html"); err != nil {
+			return err
+		}
+	}
+	asOf, err := asOfDate(f.asOf, e.now)
+	if err != nil {
+		return err
+	}
+	started := e.now().UTC()
+
+	m, err := collectors.LoadManifests(f.manifests...)
+	if err != nil {
+		return withCode(ExitError, err)
+	}
+	for _, w := range m.Warnings {
+		fmt.Fprintf(e.stderr, "warning: %v\n", w)
+	}
+	engine, err := policies.New(ctx, policies.Options{PolicyDirs: f.policyDirs, DataDirs: f.dataDirs, Params: cfg.Params, Timeout: f.timeout})
+	if err != nil {
+		return withCode(ExitError, err)
+	}
+	agg, err := collectors.ReadLogs(ctx, m, f.logs, collectors.LogOptions{Known: engine.KnownItem})
+	if err != nil {
+		return withCode(ExitError, err)
+	}
+	quality := agg.Quality()
+	if r := quality.BadRatio(); r > f.maxBadRatio {
+		return withCode(ExitError, fmt.Errorf("%d of %d log lines (%.2f%%) are malformed, above --max-bad-ratio %.2f%%; nothing was stored\n%s",
+			quality.Bad, quality.Lines, 100*r, 100*f.maxBadRatio, badExamples(quality)))
+	}
+
+	in := audit.NewInput(audit.ModeAudit, asOf, m)
+	in.Observations = agg.Observations()
+	in.Unmatched = agg.Unmatched()
+	in.DataQuality = quality
+	findings, err := engine.Evaluate(ctx, in)
+	if err != nil {
+		return err
+	}
+	run := &audit.Run{
+		ID:           newRunID(started),
+		Mode:         audit.ModeAudit,
+		AsOf:         asOf,
+		Started:      started,
+		Tool:         audit.Tool{Name: "xborder", Version: version},
+		Inputs:       append(append([]audit.InputFile{}, m.Files...), agg.Files()...),
+		PolicyDigest: engine.Digest(),
+		Records:      agg.Records(),
+		Findings:     findings,
+		Manifests:    m,
+		Observations: in.Observations,
+		Unmatched:    in.Unmatched,
+		DataQuality:  quality,
+	}
+	run.Finished = e.now().UTC()
+
+	st, err := store.Open(ctx, f.db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.SaveRun(ctx, run); err != nil {
+		return err
+	}
+
+	r := &reports.Report{Run: run, Rules: engine.Rules(), Lang: f.out.lang, FailOn: failOn, DocsURL: docsURL,
+		ItemCategories: engine.ItemCategories()}
+	if f.reportDir != "" {
+		if err := writeReportDir(f.reportDir, r, key); err != nil {
+			return err
+		}
+	}
+	if err := f.out.write(e, rep, r); err != nil {
+		return err
+	}
+	if audit.Failing(run.Findings, failOn) > 0 {
+		return withCode(ExitFindings, nil)
+	}
+	return nil
+}
+
+// reportFiles are the files --report DIR holds, by format.
+var reportFiles = [][2]string{{"html", "report.html"}, {"pdf", "report.pdf"}, {"json", "report.json"}}
+
+// writeReportDir writes the regulator's reports of a run into dir: html
+// and pdf in the run's --lang, sealed (and signed with key when given),
+// and the JSON envelope.
+func writeReportDir(dir string, r *reports.Report, key ed25519.PrivateKey) error {
+	for _, rf := range reportFiles {
+		fr, err := reports.Lookup(rf[0])
+		if err != nil {
+			return err
+		}
+		rr := *r
+		if rf[0] != "json" {
+			rr.SignKey = key
+		}
+		if err := writeFileAtomic(filepath.Join(dir, rf[1]), func(w io.Writer) error { return fr.Report(w, &rr) }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// docsURL is where each rule's documentation lives (rule sections are anchors).
+const docsURL = "https://github.com/xborder/xborder/blob/main/docs/rules.md"
+
+// newRunID returns a sortable, unique run id: the start time and 3 random bytes.
+func newRunID(t time.Time) string {
+	var b [3]byte
+	_, _ = rand.Read(b[:])
+	return t.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+}
+
+func badExamples(q audit.DataQuality) string {
+	var s string
+	for _, f := range q.Files {
+		for _, ex := range f.Examples {
+			s += fmt.Sprintf("%s:%d: %s\n", f.Path, ex.Line, ex.Reason)
+		}
+	}
+	return s
+}

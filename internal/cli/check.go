@@ -1,0 +1,354 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/xborder/xborder/collectors"
+	"github.com/xborder/xborder/internal/audit"
+	"github.com/xborder/xborder/policies"
+	"github.com/xborder/xborder/reports"
+)
+
+// defaultWaivers is read when --waivers is not given and the file exists.
+const defaultWaivers = ".xborder-waivers.yaml"
+
+type checkFlags struct {
+	out           outputFlags
+	asOf          string
+	policyDirs    []string
+	dataDirs      []string
+	waivers       string
+	baseline      string
+	writeBaseline string
+	changedOnly   string
+}
+
+func newCheckCmd(e *env) *cobra.Command {
+	var f checkFlags
+	cmd := &cobra.Command{
+		Use:   "check [PATH...]",
+		Short: "Check manifests before merge: the static rules, no logs, no database",
+		Long: `Check loads the data-flow manifests under each PATH (default: the current
+directory) and evaluates every rule that needs no transfer logs; the rules that
+need logs are listed as not evaluated. It stores nothing.
+
+Findings point at the manifest field (file:line:col). Formats for CI: sarif
+(code scanning), github (workflow annotations), junit (test reports), markdown
+(a pull-request comment or $GITHUB_STEP_SUMMARY), json, text.
+
+Waivers (--waivers, default .xborder-waivers.yaml when present) accept a known
+risk with an owner, a reason and an expiry date:
+
+  - rule: PIPA-28-8-CONTRACT-DISCLOSURE
+    flow: aws-*                 # a flow name or a glob; omitted: every flow
+    owner: privacy-office
+    reason: the policy revision listing AWS Tokyo ships on 2024-04-01
+    expires: 2024-04-30
+    when: finding.evidence.basis == "contract"   # optional, CEL
+
+An expired waiver no longer applies; expired and unused waivers are reported.
+A baseline (--write-baseline FILE, then --baseline FILE) accepts the findings
+of today, so that only new findings fail the check.
+
+Exit codes: 0 no unwaived, unbaselined finding at or above --fail-on; 1 such
+findings; 2 usage or input error (bad manifest, waiver, baseline or flag).`,
+		Example: `  xborder check
+  xborder check manifests/ -f sarif -o xborder.sarif
+  xborder check --baseline .xborder-baseline.json --changed-only origin/main -f github
+  xborder check --write-baseline .xborder-baseline.json`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := applyConfig(cmd, e)
+			if err != nil {
+				return err
+			}
+			return runCheck(cmd, e, &f, cfg, args)
+		},
+	}
+	f.out.register(cmd)
+	fl := cmd.Flags()
+	fl.StringVar(&f.asOf, "as-of", "", "evaluation date `YYYY-MM-DD` (default today in Korea); also decides waiver expiry")
+	fl.StringSliceVar(&f.policyDirs, "policy", nil, "extra Rego policy `DIR` (repeatable)")
+	fl.StringSliceVar(&f.dataDirs, "data", nil, "extra reference data `DIR`, e.g. a taxonomy (repeatable)")
+	fl.String("config", "", "config `FILE` (default xborder.yaml when present)")
+	fl.StringVar(&f.waivers, "waivers", "", "waiver `FILE` (default "+defaultWaivers+" when present)")
+	fl.StringVar(&f.baseline, "baseline", "", "baseline `FILE`: its findings are reported but do not fail the check")
+	fl.StringVar(&f.writeBaseline, "write-baseline", "", "write every unwaived finding to baseline `FILE` (they then count as baselined)")
+	fl.StringVar(&f.changedOnly, "changed-only", "", "report only findings in manifests changed since git `REF` (committed, staged, unstaged or untracked)")
+	return cmd
+}
+
+func runCheck(cmd *cobra.Command, e *env, f *checkFlags, cfg *config, args []string) error {
+	ctx := cmd.Context()
+	rep, failOn, err := f.out.parsed()
+	if err != nil {
+		return err
+	}
+	asOf, err := asOfDate(f.asOf, e.now)
+	if err != nil {
+		return err
+	}
+	if f.writeBaseline != "" && f.changedOnly != "" {
+		return usageError("--write-baseline and --changed-only do not go together: a baseline holds every finding")
+	}
+	paths := args
+	if len(paths) == 0 {
+		paths = []string{"."}
+	}
+	started := e.now().UTC()
+
+	// Where we are in the repository: code hosts resolve paths from its root.
+	var root string
+	var changed map[string]bool
+	if f.changedOnly != "" {
+		root, changed, err = gitChanged(ctx, f.changedOnly)
+		if err != nil {
+			return withCode(ExitError, err)
+		}
+	} else {
+		root = repoPrefix()
+	}
+
+	m, err := collectors.LoadManifests(paths...)
+	if err != nil {
+		return withCode(ExitError, err)
+	}
+	for _, w := range m.Warnings {
+		fmt.Fprintf(e.stderr, "warning: %v\n", w)
+	}
+	engine, err := policies.New(ctx, policies.Options{PolicyDirs: f.policyDirs, DataDirs: f.dataDirs, Params: cfg.Params})
+	if err != nil {
+		return withCode(ExitError, err)
+	}
+	rules := engine.Rules()
+
+	// Waiver and baseline problems are reported together.
+	waivers, werr := loadWaivers(f.waivers, rules)
+	var baseline *policies.Baseline
+	var berr error
+	if f.baseline != "" {
+		baseline, berr = policies.ReadBaseline(f.baseline)
+	}
+	if err := joinInputErrors(werr, berr); err != nil {
+		return withCode(ExitError, err)
+	}
+
+	in := audit.NewInput(audit.ModeCheck, asOf, m)
+	all, err := engine.Evaluate(ctx, in)
+	if err != nil {
+		return err
+	}
+	var notEvaluated []string
+	skip := map[string]bool{}
+	for _, r := range rules {
+		if r.NeedsObservations() {
+			notEvaluated = append(notEvaluated, r.ID)
+			skip[r.ID] = true
+		}
+	}
+	findings := slices.DeleteFunc(all, func(f audit.Finding) bool { return skip[f.Rule] })
+
+	// Waivers judge every finding, so that "unused" means unused, not
+	// "outside the changed files".
+	_, expired, unused := waivers.Apply(findings, asOf)
+	for _, w := range expired {
+		fmt.Fprintf(e.stderr, "warning: %s:%d: waiver for %s%s (owner %s) expired on %s and no longer applies\n",
+			w.Source.File, w.Source.Line, w.Rule, flowSuffix(w.Flow), w.Owner, w.Expires)
+	}
+	for _, w := range unused {
+		fmt.Fprintf(e.stderr, "warning: %s:%d: waiver for %s%s (owner %s) matched no finding\n",
+			w.Source.File, w.Source.Line, w.Rule, flowSuffix(w.Flow), w.Owner)
+	}
+	if changed != nil {
+		findings = onlyChanged(findings, m, root, changed)
+	}
+	baseline.Apply(findings)
+	if f.writeBaseline != "" {
+		if err := writeFileAtomic(f.writeBaseline, func(w io.Writer) error { return policies.WriteBaseline(w, findings) }); err != nil {
+			return err
+		}
+		written := 0
+		for i := range findings {
+			if findings[i].Waived == nil {
+				findings[i].Baselined = true
+				written++
+			}
+		}
+		fmt.Fprintf(e.stderr, "wrote %d finding(s) to baseline %s\n", written, f.writeBaseline)
+	}
+
+	run := &audit.Run{
+		ID:           newRunID(started),
+		Mode:         audit.ModeCheck,
+		AsOf:         asOf,
+		Started:      started,
+		Tool:         audit.Tool{Name: "xborder", Version: version},
+		Inputs:       m.Files,
+		PolicyDigest: engine.Digest(),
+		Findings:     findings,
+		Manifests:    m,
+		NotEvaluated: notEvaluated,
+		DataQuality:  audit.DataQuality{Files: []audit.FileQuality{}},
+	}
+	run.Finished = e.now().UTC()
+	r := &reports.Report{
+		Run: run, Rules: rules, Lang: f.out.lang, FailOn: failOn, DocsURL: docsURL,
+		Root: root, BaselineUsed: baseline != nil || f.writeBaseline != "",
+		ExpiredWaivers: expired, UnusedWaivers: unused,
+	}
+	if err := f.out.write(e, rep, r); err != nil {
+		return err
+	}
+	if audit.Failing(findings, failOn) > 0 {
+		return withCode(ExitFindings, nil)
+	}
+	return nil
+}
+
+// loadWaivers reads --waivers, or .xborder-waivers.yaml when it exists and
+// the flag is not given. No file means no waivers (a nil *Waivers applies
+// none).
+func loadWaivers(flag string, rules []audit.Rule) (*policies.Waivers, error) {
+	file := flag
+	if file == "" {
+		if _, err := os.Stat(defaultWaivers); errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+		file = defaultWaivers
+	}
+	return policies.LoadWaivers(file, rules)
+}
+
+// joinInputErrors merges the input errors of errs into one sorted
+// audit.InputErrors, so that all of them are shown at once; any other error
+// wins, as it is not the user's to fix in a file.
+func joinInputErrors(errs ...error) error {
+	var all audit.InputErrors
+	for _, err := range errs {
+		var ies audit.InputErrors
+		switch {
+		case err == nil:
+		case errors.As(err, &ies):
+			all = append(all, ies...)
+		default:
+			return err
+		}
+	}
+	return all.Err()
+}
+
+func flowSuffix(flow string) string {
+	if flow == "" {
+		return ""
+	}
+	return " on flow " + flow
+}
+
+// repoPrefix is the working directory's path inside its git work tree
+// ("" at the top or outside one), found by looking for .git upwards: the
+// check stays fast without a git process when --changed-only is not used.
+func repoPrefix() string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	for dir := wd; ; {
+		if _, err := os.Lstat(filepath.Join(dir, ".git")); err == nil {
+			rel, err := filepath.Rel(dir, wd)
+			if err != nil || rel == "." {
+				return ""
+			}
+			return filepath.ToSlash(rel)
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
+}
+
+// gitChanged asks git which files differ from ref in the work tree
+// (committed since ref, staged, unstaged) plus the untracked ones, as paths
+// from the repository root, and where the working directory is in it.
+func gitChanged(ctx context.Context, ref string) (prefix string, changed map[string]bool, err error) {
+	if strings.HasPrefix(ref, "-") {
+		return "", nil, fmt.Errorf("--changed-only: %q is not a git ref", ref)
+	}
+	git := func(args ...string) ([]byte, error) {
+		cmd := exec.CommandContext(ctx, "git", args...)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			msg := strings.TrimSpace(stderr.String())
+			if msg == "" {
+				msg = err.Error()
+			}
+			return nil, fmt.Errorf("--changed-only %s: git %s: %s", ref, args[0], msg)
+		}
+		return out, nil
+	}
+	out, err := git("rev-parse", "--show-prefix")
+	if err != nil {
+		return "", nil, err
+	}
+	prefix = strings.TrimSuffix(strings.TrimSpace(string(out)), "/")
+	changed = map[string]bool{}
+	for _, args := range [][]string{
+		{"diff", "--name-only", "--no-relative", "--no-renames", "-z", ref, "--"},
+		{"ls-files", "--others", "--exclude-standard", "--full-name", "-z"},
+	} {
+		out, err := git(args...)
+		if err != nil {
+			return "", nil, err
+		}
+		for _, name := range strings.Split(string(out), "\x00") {
+			if name != "" {
+				changed[name] = true
+			}
+		}
+	}
+	return prefix, changed, nil
+}
+
+// onlyChanged keeps the findings about a changed manifest: the file the
+// finding points at, the flow's own manifest, or its recipient's.
+func onlyChanged(fs []audit.Finding, m *audit.Manifests, prefix string, changed map[string]bool) []audit.Finding {
+	isChanged := func(file string) bool {
+		if file == "" {
+			return false
+		}
+		file = filepath.ToSlash(file)
+		if !path.IsAbs(file) {
+			file = path.Join(prefix, file)
+		}
+		return changed[file]
+	}
+	return slices.DeleteFunc(fs, func(f audit.Finding) bool {
+		if isChanged(f.Location.File) {
+			return false
+		}
+		if fl, ok := m.Flow(f.Flow); ok {
+			if isChanged(fl.Source.File) {
+				return false
+			}
+			if rc, ok := m.Recipient(fl.Recipient); ok && isChanged(rc.Source.File) {
+				return false
+			}
+		}
+		return true
+	})
+}

@@ -1,0 +1,104 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/xborder/xborder/internal/audit"
+	"github.com/xborder/xborder/reports"
+)
+
+// outputFlags are the flags every command that renders findings shares.
+type outputFlags struct {
+	format string
+	output string
+	failOn string
+	lang   string
+}
+
+func (o *outputFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringVarP(&o.format, "format", "f", "", "output format: "+strings.Join(reports.Names(), ", ")+" (default text)")
+	cmd.Flags().StringVarP(&o.output, "output", "o", "", "write the output to `FILE` instead of standard output")
+	cmd.Flags().StringVar(&o.failOn, "fail-on", "high", "exit 1 when an unwaived finding is at or above `SEVERITY`: critical, high, medium, low, none")
+	cmd.Flags().StringVar(&o.lang, "lang", "en", "language of human-readable formats: en, ko")
+}
+
+// parsed validates the flags; every problem is a usage error (exit 2).
+func (o *outputFlags) parsed() (reports.Reporter, audit.Severity, error) {
+	name := o.format
+	if name == "" {
+		name = "text"
+	}
+	rep, err := reports.Lookup(name)
+	if err != nil {
+		return nil, 0, usageError("--format: %v", err)
+	}
+	sev, err := audit.ParseSeverity(o.failOn)
+	if err != nil {
+		return nil, 0, usageError("--fail-on: %v", err)
+	}
+	if o.lang != "en" && o.lang != "ko" {
+		return nil, 0, usageError("--lang: unknown language %q (want en or ko)", o.lang)
+	}
+	return rep, sev, nil
+}
+
+// write renders r to --output or standard output. A file is written
+// atomically (temporary file, then rename) so that a killed run never leaves
+// half a report.
+func (o *outputFlags) write(e *env, rep reports.Reporter, r *reports.Report) error {
+	if o.output == "" || o.output == "-" {
+		r.Color = r.Color || (o.format == "" || o.format == "text") && e.isTerminal(e.stdout) && e.getenv("NO_COLOR") == ""
+		return rep.Report(e.stdout, r)
+	}
+	return writeFileAtomic(o.output, func(w io.Writer) error { return rep.Report(w, r) })
+}
+
+// writeFileAtomic writes path through a temporary file in the same
+// directory and renames it into place.
+func writeFileAtomic(path string, fill func(io.Writer) error) (err error) {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	if err = fill(f); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
+
+// asOfDate returns --as-of, or today in Korea when it is empty.
+func asOfDate(flag string, now func() time.Time) (string, error) {
+	if flag == "" {
+		return now().In(kst).Format(audit.DateLayout), nil
+	}
+	if _, err := audit.ParseDate(flag); err != nil {
+		return "", usageError("--as-of: %q is not a date (want YYYY-MM-DD)", flag)
+	}
+	return flag, nil
+}
+
+// kst is Korea Standard Time, the calendar the audit days are counted in.
+var kst = time.FixedZone("KST", 9*60*60)
