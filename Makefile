@@ -59,11 +59,25 @@ docs: build ## regenerate docs/rules.md from the rules' METADATA
 	./$(BIN) rules --format markdown > docs/rules.md
 
 .PHONY: tools
+# Each entry is "a file that shows it is installed:the Debian package". The
+# report tests read PDFs back with poppler (pdftotext, pdffonts), check them
+# with qpdf and render the HTML report in headless chromium; fonts-nanum is
+# only the source of reports/fonts/ (see `make fonts`): tests use the
+# committed copy.
+TOOLS := jq:jq pdftotext:poppler-utils pdffonts:poppler-utils qpdf:qpdf chromium:chromium \
+	/usr/share/fonts/truetype/nanum/NanumGothic.ttf:fonts-nanum
+
 tools: ## install what the tests need from Debian's packages (root: apt-get) when missing
-	@need=(); for t in jq:jq; do cmd=$${t%%:*}; pkg=$${t##*:}; command -v $$cmd >/dev/null || need+=($$pkg); done; \
+	@need=(); for t in $(TOOLS); do cmd=$${t%%:*}; pkg=$${t##*:}; \
+	  if [[ $$cmd == /* ]]; then [ -e "$$cmd" ] || need+=($$pkg); else command -v $$cmd >/dev/null || need+=($$pkg); fi; done; \
 	if [ $${#need[@]} -gt 0 ]; then echo "installing $${need[*]}"; \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$${need[@]}" >/dev/null; \
 	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$${need[@]}" >/dev/null; fi; fi
+
+.PHONY: fonts
+fonts: tools ## refresh reports/fonts/ (the PDF's embedded NanumGothic) from Debian's fonts-nanum
+	cp /usr/share/fonts/truetype/nanum/NanumGothic.ttf /usr/share/fonts/truetype/nanum/NanumGothicBold.ttf reports/fonts/
+	@echo "check reports/fonts/OFL.txt still matches /usr/share/doc/fonts-nanum/copyright, then run go test ./reports -update"
 
 .PHONY: clean
 clean: ## remove build and demo outputs

@@ -1076,7 +1076,11 @@ type logRawSym struct {
 }
 
 func (t *logSymTable) get(b []byte) *logSym {
-	slot := &t.recent[(uint(len(b))*7+uint(b[0])+uint(b[len(b)-1])*3)&63] // b is never empty
+	h := uint(len(b)) * 7
+	if len(b) > 0 {
+		h += uint(b[0]) + uint(b[len(b)-1])*3
+	}
+	slot := &t.recent[h&63]
 	if e := *slot; e != nil && e.raw == string(b) {
 		return e.sym
 	}

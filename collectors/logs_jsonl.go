@@ -302,7 +302,9 @@ func (p *logJSON) items(line []byte, start int, r *logRecord) (int, logBad) {
 		list := p.set[:0]
 		for k := logSkipWS(span, 1); span[k] == '"'; {
 			s, next, _ := p.str(span, k)
-			list = logAddSym(list, p.syms.item.get(s))
+			if len(s) > 0 { // an empty item ID names nothing
+				list = logAddSym(list, p.syms.item.get(s))
+			}
 			k = logSkipWS(span, next)
 			if span[k] == ',' {
 				k = logSkipWS(span, k+1)

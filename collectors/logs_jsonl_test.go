@@ -83,6 +83,9 @@ func TestJSONLRecord(t *testing.T) {
 		{"duplicate items in a list",
 			`{` + ts + `,"items":["a","b","a"]}`,
 			ok(logView{Items: []string{"a", "b"}})},
+		{"empty items are dropped",
+			`{` + ts + `,"items":["","a",""]}`,
+			ok(logView{Items: []string{"a"}})},
 		{"nulls are absent",
 			`{` + ts + `,"integration":null,"host":null,"country":null,"subject":null,"subjects":null,"items":[],"consent":null,"records":null,"protection":null,"tls":null,"bytes":null}`,
 			ok(logView{})},
@@ -215,7 +218,7 @@ func TestParseDay(t *testing.T) {
 		"2024-03-01T00:00:00Z ":          "bad",
 		"+024-03-01T00:00:00Z":           "bad",
 	} {
-		if got := day(in); got != want && !(in == "9999-12-31T23:59:59Z" && got == "+10000-01-01") {
+		if got := day(in); got != want {
 			t.Errorf("day(%q) = %s, want %s", in, got, want)
 		}
 	}
@@ -347,7 +350,7 @@ func logExpectJSON(m *logMatcher, line []byte) logView {
 				hasItems = false
 				break
 			}
-			if !slices.Contains(out.Items, s) {
+			if s != "" && !slices.Contains(out.Items, s) {
 				out.Items = append(out.Items, s)
 			}
 		}

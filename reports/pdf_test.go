@@ -62,11 +62,11 @@ func TestPDFWithPoppler(t *testing.T) {
 	}{
 		{"ko", []string{
 			"개인정보 국외이전 점검 보고서", // the title
-			"목차",              // the table of contents
-			"PIPA 28-8(1)",    // a finding's article
-			"목적에 필요한 정보주체만 전송하고",                 // a finding's remediation
-			"제공을 위탁으로 잘못 분류",                     // a finding's title
-			"과징금 상한", "22,500,000,000원",          // the surcharge exposure ceiling
+			"목차",           // the table of contents
+			"PIPA 28-8(1)", // a finding's article
+			"목적에 필요한 정보주체만 전송하고",        // a finding's remediation
+			"제공을 위탁으로 잘못 분류",            // a finding's title
+			"과징금 상한", "22,500,000,000원", // the surcharge exposure ceiling
 			"alipay-nsf", "Alipay Singapore E-Commerce Pte. Ltd.",
 			"일별 전송량", "정보주체 모수 25,000,000", "대량 기준 1,000,000",
 			"1 / 7쪽",

@@ -67,7 +67,9 @@ func TestAuditFixtures(t *testing.T) {
 			for _, f := range exp.Findings {
 				want = append(want, key{f.Rule, f.Flow, f.Key, f.Severity})
 			}
-			less := func(a, b key) int { return strings.Compare(a.Rule+"\x00"+a.Flow+"\x00"+a.Key, b.Rule+"\x00"+b.Flow+"\x00"+b.Key) }
+			less := func(a, b key) int {
+				return strings.Compare(a.Rule+"\x00"+a.Flow+"\x00"+a.Key, b.Rule+"\x00"+b.Flow+"\x00"+b.Key)
+			}
 			slices.SortFunc(got, less)
 			slices.SortFunc(want, less)
 			if diff := cmp.Diff(want, got); diff != "" {

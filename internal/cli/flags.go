@@ -71,6 +71,12 @@ func writeFileAtomic(path string, fill func(io.Writer) error) (err error) {
 	if err != nil {
 		return err
 	}
+	// Reports are handed on: readable like any file the user writes.
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return err
+	}
 	defer func() {
 		if err != nil {
 			f.Close()

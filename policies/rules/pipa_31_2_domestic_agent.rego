@@ -78,9 +78,12 @@ thresholds_met(holder) := {sprintf("revenue of KRW %s", [lib.thousands(holder.re
 
 controller(_, r) if r.koreanUsersDaily > 0
 
-controller(rname, _) if {
+controller(rname, _) if rname in third_party_recipients
+
+# third_party_recipients receive some flow as a third party; computed once
+# per evaluation, so that controller() is a lookup, not a scan of the flows.
+third_party_recipients contains f.recipient if {
 	some f in input.flows
-	f.recipient == rname
 	lib.third_party(f)
 }
 
