@@ -83,7 +83,11 @@ type aggCell struct {
 	records        int64
 	batchSubjects  int64 // sum of `subjects` of batch records
 	withoutConsent int64
-	bytes          int64
+	// withdrawnConsent and consentExamples come from the consent ledger
+	// join (consents.go).
+	withdrawnConsent int64
+	consentExamples  []consentExample
+	bytes            int64
 	distinct       aggDistinct
 	items          aggSet
 	countries      aggSet
@@ -193,6 +197,8 @@ func (c *aggCell) merge(o *aggCell, bound int) {
 	c.records = aggAdd(c.records, o.records)
 	c.batchSubjects = aggAdd(c.batchSubjects, o.batchSubjects)
 	c.withoutConsent = aggAdd(c.withoutConsent, o.withoutConsent)
+	c.withdrawnConsent = aggAdd(c.withdrawnConsent, o.withdrawnConsent)
+	c.consentExamples = consentMergeExamples(c.consentExamples, o.consentExamples)
 	c.bytes = aggAdd(c.bytes, o.bytes)
 	c.distinct.merge(&o.distinct, bound)
 	c.items.union(o.items)
@@ -278,6 +284,7 @@ func (a *Aggregate) Observations() []audit.Observation {
 			Protections:       c.protections.sorted(),
 			TLS:               c.tls.sorted(),
 			WithoutConsent:    c.withoutConsent,
+			WithdrawnConsent:  c.withdrawnConsent,
 			Bytes:             c.bytes,
 		})
 	}
@@ -346,6 +353,47 @@ func (a *Aggregate) Files() []audit.InputFile {
 		out = append(out, f.file)
 	}
 	return out
+}
+
+// FlowDayState is the mergeable state of one flow on one day: the binary
+// encoding (MarshalBinary) of an Aggregate holding only that flow-day, with
+// its exact subject set or sketch, counters, sets and consent examples.
+type FlowDayState struct {
+	Flow  string
+	Day   string // YYYY-MM-DD, Korea Standard Time
+	State []byte
+}
+
+// FlowDayStates encodes every flow-day on its own, sorted by flow then day,
+// so that a store can keep one beside each observation and a later run can
+// merge exactly the days it needs (MergeBinary): a daily audit evaluates a
+// trailing window over stored days without reading their logs again, and
+// a day whose logs came in several files counts each subject once.
+func (a *Aggregate) FlowDayStates() ([]FlowDayState, error) {
+	keys := slices.SortedFunc(maps.Keys(a.flows), func(x, y aggFlowKey) int {
+		return cmp.Or(cmp.Compare(x.flow, y.flow), cmp.Compare(x.day, y.day))
+	})
+	out := make([]FlowDayState, 0, len(keys))
+	for _, k := range keys {
+		one := &Aggregate{bound: a.bound, flows: map[aggFlowKey]*aggCell{k: a.flows[k]}}
+		b, err := one.MarshalBinary()
+		if err != nil {
+			return nil, fmt.Errorf("flow %s on %s: %w", k.flow, aggDayString(k.day), err)
+		}
+		out = append(out, FlowDayState{Flow: k.flow, Day: aggDayString(k.day), State: b})
+	}
+	return out, nil
+}
+
+// MergeBinary decodes an encoded aggregate (MarshalBinary, FlowDayState)
+// and merges it into a; corrupt data is an error and leaves a unchanged.
+func (a *Aggregate) MergeBinary(data []byte) error {
+	b := &Aggregate{known: a.known}
+	if err := b.UnmarshalBinary(data); err != nil {
+		return err
+	}
+	a.Merge(b)
+	return nil
 }
 
 // aggDayString formats a KST day number as YYYY-MM-DD.
@@ -506,13 +554,15 @@ func (s *aggU64Set) sorted() []uint64 {
 //	files:    n { path sha256 kind size:varint lines records bad nex { line reason } }
 //	flows:    n { flow day:varint cell }
 //	unmatched n { kind:byte key country day:varint cell }
-//	cell:     records batchSubjects withoutConsent bytes items countries hosts protections tls distinct
+//	cell:     records batchSubjects withoutConsent bytes [withdrawnConsent examples]
+//	          items countries hosts protections tls distinct     ([…]: version 2 on)
+//	examples: n { kind:byte ts:varint subject:8 bytes hint }
 //	set:      n { string }     string: len:uvarint bytes
 //	distinct: 0 n { delta:uvarint }                      exact, sorted hashes
 //	        | 1 p:byte regs:(2^p/2 nibbles, 15 = see exceptions) ne { index-delta:uvarint value:byte }
 const (
 	aggMagic   = "XBAG"
-	aggVersion = 1
+	aggVersion = 2
 )
 
 // MarshalBinary encodes the aggregate (not its item taxonomy) in a compact,
@@ -594,6 +644,14 @@ func (e *aggEncoder) cell(c *aggCell) error {
 	e.uvarint(uint64(c.batchSubjects))
 	e.uvarint(uint64(c.withoutConsent))
 	e.uvarint(uint64(c.bytes))
+	e.uvarint(uint64(c.withdrawnConsent))
+	e.uvarint(uint64(len(c.consentExamples)))
+	for _, x := range c.consentExamples {
+		e.b = append(e.b, x.kind)
+		e.b = binary.AppendVarint(e.b, x.ts)
+		e.b = binary.BigEndian.AppendUint64(e.b, x.subject)
+		e.str(x.hint)
+	}
 	e.set(c.items)
 	e.set(c.countries)
 	e.set(c.hosts)
@@ -650,9 +708,11 @@ func (a *Aggregate) UnmarshalBinary(data []byte) error {
 		return errors.New("aggregate: not an xborder aggregate")
 	}
 	d.b = d.b[len(aggMagic):]
-	if v := d.uvarint(); d.err == nil && v != aggVersion {
-		return fmt.Errorf("aggregate: unsupported version %d", v)
+	version := d.uvarint()
+	if d.err == nil && (version < 1 || version > aggVersion) {
+		return fmt.Errorf("aggregate: unsupported version %d", version)
 	}
+	d.version = version
 	bound, n := binary.Varint(d.b)
 	if n <= 0 || bound < math.MinInt32 || bound > math.MaxInt32 {
 		return errors.New("aggregate: bad bound")
@@ -718,9 +778,10 @@ func (a *Aggregate) UnmarshalBinary(data []byte) error {
 }
 
 type aggDecoder struct {
-	b     []byte
-	err   error
-	bound int
+	b       []byte
+	err     error
+	bound   int
+	version uint64
 }
 
 func (d *aggDecoder) fail(msg string) {
@@ -815,6 +876,26 @@ func (d *aggDecoder) set() aggSet {
 func (d *aggDecoder) cell() *aggCell {
 	c := &aggCell{}
 	c.records, c.batchSubjects, c.withoutConsent, c.bytes = d.count(), d.count(), d.count(), d.count()
+	if d.version >= 2 {
+		c.withdrawnConsent = d.count()
+		for i, n := 0, d.len(); i < n && d.err == nil; i++ {
+			x := consentExample{kind: d.byte(), ts: d.varint()}
+			if len(d.b) < 8 {
+				d.fail("truncated")
+				break
+			}
+			x.subject = binary.BigEndian.Uint64(d.b)
+			d.b = d.b[8:]
+			x.hint = d.str()
+			if x.kind != consentWithout && x.kind != consentWithdrawn {
+				d.fail("bad consent example kind")
+			}
+			c.consentExamples = append(c.consentExamples, x)
+		}
+		if d.err == nil && !consentCanonicalExamples(c.consentExamples) {
+			d.fail("consent examples not canonical")
+		}
+	}
 	c.items, c.countries, c.hosts, c.protections, c.tls = d.set(), d.set(), d.set(), d.set(), d.set()
 	switch d.byte() {
 	case 0:

@@ -250,7 +250,7 @@ func TestAggregateUnmarshalCorrupt(t *testing.T) {
 		want string
 	}{
 		{"not an aggregate", []byte("PK\x03\x04"), "not an xborder aggregate"},
-		{"future version", append([]byte("XBAG"), 2), "unsupported version 2"},
+		{"future version", append([]byte("XBAG"), 3), "unsupported version 3"},
 		{"trailing bytes", append(bytes.Clone(bin), 0), "trailing bytes"},
 		{"huge count", append([]byte("XBAG\x01\x00\x00"), 0xff, 0xff, 0xff, 0xff, 0x0f), "count exceeds data"},
 	} {

@@ -3,7 +3,6 @@ package collectors
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -23,6 +22,9 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+
 	"github.com/xborder/xborder/internal/audit"
 )
 
@@ -39,9 +41,18 @@ type LogOptions struct {
 	// reported apart (Observation.UnknownItems). Nil: every item is known.
 	Known func(item string) bool
 	// Progress, when set, is called from time to time with the number of
-	// bytes read from disk so far (compressed bytes for .gz files), and
+	// bytes read from disk so far (compressed bytes for .gz and .zst files), and
 	// once at the end. It is called from the goroutine running ReadLogs.
 	Progress func(bytesRead int64)
+	// Lines, when set, has the number of lines parsed added to it as the
+	// workers finish each chunk, for a progress display's records/s.
+	Lines *atomic.Int64
+	// Consents, when set, is the consent ledger every record of a
+	// consent-based flow is joined with (see ConsentLedger).
+	Consents *ConsentLedger
+	// Mapping, when set, reads every log through it (a foreign format
+	// mapped to v1 fields by CEL expressions) instead of as v1 records.
+	Mapping *Mapping
 }
 
 func (o LogOptions) withDefaults() LogOptions {
@@ -63,7 +74,7 @@ var (
 )
 
 // ReadLogs streams every transfer-log file under paths (files or
-// directories; .jsonl, .ndjson and .csv, each optionally .gz; other files in
+// directories; .jsonl, .ndjson and .csv, each optionally .gz or .zst; other files in
 // a directory, and hidden directories, are skipped; a file named explicitly
 // in an unsupported format is an error), matches each record to a flow and
 // aggregates per flow and KST day.
@@ -82,15 +93,21 @@ var (
 func ReadLogs(ctx context.Context, m *audit.Manifests, paths []string, opt LogOptions) (*Aggregate, error) {
 	opt = opt.withDefaults()
 	files, errs := logFindFiles(paths)
+	if opt.Mapping != nil {
+		files, errs = logFindFilesOf(paths, opt.Mapping.kindOf, opt.Mapping.formats())
+	}
 	if len(errs) > 0 {
 		return nil, errs.Err()
 	}
 	run := newLogRun(ctx, newLogMatcher(m), opt, len(files))
+	run.mapping = opt.Mapping
 
 	accs := make([]*logAcc, opt.Workers)
 	var workers sync.WaitGroup
+	consents := opt.Consents.bind(m, run.match.flows)
 	for i := range accs {
 		acc := newLogAcc(run.match, opt.ExactSubjects, len(files))
+		acc.consents = consents
 		accs[i] = acc
 		workers.Go(func() { run.worker(acc) })
 	}
@@ -190,8 +207,10 @@ type logFile struct {
 	idx        int
 	path       string // as reported: forward slashes
 	osPath     string
-	csv, gz    bool
+	csv        bool
+	comp       logCompression
 	hdr        *logCSVHeader
+	names      []string // the CSV header's column names, for a Mapping
 	headerErrs []string
 	headerLine int64
 	size       int64
@@ -200,25 +219,42 @@ type logFile struct {
 	err        error
 }
 
+// logCompression is how a log file is compressed, told by its name.
+type logCompression uint8
+
+const (
+	logCompNone logCompression = iota
+	logCompGzip                // .gz
+	logCompZstd                // .zst
+)
+
 // logKindOf tells the format of a file from its name.
-func logKindOf(name string) (csv, gz, ok bool) {
+func logKindOf(name string) (csv bool, comp logCompression, ok bool) {
 	lower := strings.ToLower(name)
-	if strings.HasSuffix(lower, ".gz") {
-		gz = true
-		lower = strings.TrimSuffix(lower, ".gz")
+	switch {
+	case strings.HasSuffix(lower, ".gz"):
+		comp, lower = logCompGzip, strings.TrimSuffix(lower, ".gz")
+	case strings.HasSuffix(lower, ".zst"):
+		comp, lower = logCompZstd, strings.TrimSuffix(lower, ".zst")
 	}
 	switch filepath.Ext(lower) {
 	case ".jsonl", ".ndjson":
-		return false, gz, true
+		return false, comp, true
 	case ".csv":
-		return true, gz, true
+		return true, comp, true
 	}
-	return false, false, false
+	return false, logCompNone, false
 }
 
 // logFindFiles expands the paths into the log files to read, sorted by
 // path, each once.
 func logFindFiles(paths []string) ([]*logFile, audit.InputErrors) {
+	return logFindFilesOf(paths, logKindOf, ".jsonl, .ndjson or .csv")
+}
+
+// logFindFilesOf is logFindFiles with the formats kindOf accepts, named
+// by want in errors.
+func logFindFilesOf(paths []string, kindOf func(string) (bool, logCompression, bool), want string) ([]*logFile, audit.InputErrors) {
 	var errs audit.InputErrors
 	seen := map[string]bool{}
 	var files []*logFile
@@ -228,8 +264,8 @@ func logFindFiles(paths []string) ([]*logFile, audit.InputErrors) {
 			return
 		}
 		seen[p] = true
-		csv, gz, _ := logKindOf(p)
-		files = append(files, &logFile{path: filepath.ToSlash(p), osPath: p, csv: csv, gz: gz})
+		csv, comp, _ := kindOf(p)
+		files = append(files, &logFile{path: filepath.ToSlash(p), osPath: p, csv: csv, comp: comp})
 	}
 	for _, root := range paths {
 		st, err := os.Stat(root)
@@ -238,8 +274,8 @@ func logFindFiles(paths []string) ([]*logFile, audit.InputErrors) {
 			continue
 		}
 		if !st.IsDir() {
-			if _, _, ok := logKindOf(root); !ok {
-				errs.Add(filepath.ToSlash(root), 0, 0, "", "unsupported log format (want .jsonl, .ndjson or .csv, optionally .gz)")
+			if _, _, ok := kindOf(root); !ok {
+				errs.Add(filepath.ToSlash(root), 0, 0, "", "unsupported log format (want %s, optionally .gz or .zst)", want)
 				continue
 			}
 			add(root)
@@ -259,7 +295,7 @@ func logFindFiles(paths []string) ([]*logFile, audit.InputErrors) {
 			if d.IsDir() {
 				return nil
 			}
-			if _, _, ok := logKindOf(d.Name()); !ok {
+			if _, _, ok := kindOf(d.Name()); !ok {
 				return nil
 			}
 			if !d.Type().IsRegular() {
@@ -325,6 +361,8 @@ type logRun struct {
 	work  chan logChunk
 	free  chan []byte
 	read  atomic.Int64
+	lines   *atomic.Int64 // LogOptions.Lines
+	mapping *Mapping      // LogOptions.Mapping
 }
 
 func newLogRun(ctx context.Context, match *logMatcher, opt LogOptions, nfiles int) *logRun {
@@ -335,6 +373,7 @@ func newLogRun(ctx context.Context, match *logMatcher, opt LogOptions, nfiles in
 		match: match,
 		work:  make(chan logChunk, opt.Workers),
 		free:  make(chan []byte, nbuf),
+		lines: opt.Lines,
 	}
 	for range nbuf {
 		run.free <- nil // allocated on first use
@@ -399,16 +438,27 @@ func (run *logRun) readFile(f *logFile) error {
 	h := sha256.New()
 	src := &logHashReader{r: fh, h: h, n: &run.read}
 	var in io.Reader = src
-	if f.gz {
+	switch f.comp {
+	case logCompGzip:
 		zr, err := gzip.NewReader(bufio.NewReaderSize(src, 256<<10))
 		if err != nil {
-			return logGzipErr(err)
+			return logDecompressErr(f.comp, err)
 		}
+		in = zr
+	case logCompZstd:
+		// One decoding goroutine: the file's reader is already one of the
+		// pipeline's stages, and the workers parse on the other cores.
+		zr, err := zstd.NewReader(bufio.NewReaderSize(src, 256<<10), zstd.WithDecoderConcurrency(1),
+			zstd.WithDecoderMaxMemory(1<<30))
+		if err != nil {
+			return logDecompressErr(f.comp, err)
+		}
+		defer zr.Close()
 		in = zr
 	}
 	if err := run.chunks(f, in); err != nil {
-		if f.gz && run.ctx.Err() == nil {
-			err = logGzipErr(err)
+		if f.comp != logCompNone && run.ctx.Err() == nil {
+			err = logDecompressErr(f.comp, err)
 		}
 		return err
 	}
@@ -419,12 +469,16 @@ func (run *logRun) readFile(f *logFile) error {
 	return nil
 }
 
-// logGzipErr says that an error came from decompression.
-func logGzipErr(err error) error {
-	if strings.HasPrefix(err.Error(), "gzip: ") {
+// logDecompressErr says that an error came from decompression.
+func logDecompressErr(comp logCompression, err error) error {
+	prefix := "gzip: "
+	if comp == logCompZstd {
+		prefix = "zstd: "
+	}
+	if strings.HasPrefix(err.Error(), prefix) {
 		return err
 	}
-	return fmt.Errorf("gzip: %w", err)
+	return fmt.Errorf("%s%w", prefix, err)
 }
 
 func (run *logRun) chunks(f *logFile, in io.Reader) error {
@@ -595,7 +649,11 @@ func (run *logRun) csvHeader(f *logFile, data []byte, start int, eof bool, line 
 			f.headerErrs = append(f.headerErrs, bad.reason())
 			return start, true
 		}
-		f.hdr, f.headerErrs = logParseCSVHeader(fields)
+		if run.mapping != nil {
+			f.names, f.headerErrs = mappingCSVHeader(fields)
+		} else {
+			f.hdr, f.headerErrs = logParseCSVHeader(fields)
+		}
 		return start, true
 	}
 	if !eof {
@@ -612,7 +670,16 @@ type logFileStats struct {
 	examples            []audit.BadLine // the first bad lines by line number
 }
 
-func (s *logFileStats) addBad(line int64, b logBad) {
+func (s *logFileStats) addBad(line int64, b logBad) { s.addBadWith(line, b.reason) }
+
+// addBadText counts a bad line whose reason is already text.
+func (s *logFileStats) addBadText(line int64, reason string) {
+	s.addBadWith(line, func() string { return reason })
+}
+
+// addBadWith counts a bad line, formatting its reason only when the line
+// is kept as an example.
+func (s *logFileStats) addBadWith(line int64, reason func() string) {
 	s.bad++
 	n := len(s.examples)
 	if n == audit.MaxBadExamples && line >= s.examples[n-1].Line {
@@ -621,7 +688,7 @@ func (s *logFileStats) addBad(line int64, b logBad) {
 	i, _ := slices.BinarySearchFunc(s.examples, line, func(x audit.BadLine, l int64) int {
 		return int(x.Line - l)
 	})
-	s.examples = slices.Insert(s.examples, i, audit.BadLine{Line: line, Reason: b.reason()})
+	s.examples = slices.Insert(s.examples, i, audit.BadLine{Line: line, Reason: reason()})
 	if len(s.examples) > audit.MaxBadExamples {
 		s.examples = s.examples[:audit.MaxBadExamples]
 	}
@@ -630,14 +697,24 @@ func (s *logFileStats) addBad(line int64, b logBad) {
 func (run *logRun) worker(acc *logAcc) {
 	syms := newLogSyms(run.match)
 	jp, cp := newLogJSON(syms), newLogCSV(syms)
+	var mr *mappingReader
+	if run.mapping != nil {
+		mr = newMappingReader(run.mapping, syms)
+	}
 	var r logRecord
 	for ch := range run.work {
 		st := &acc.files[ch.file.idx]
-		if ch.file.csv {
+		before := st.lines
+		if mr != nil {
+			acc.mappedChunk(mr, &r, st, ch)
+		} else if ch.file.csv {
 			cp.hdr = ch.file.hdr
 			acc.csvChunk(cp, &r, st, ch)
 		} else {
 			acc.jsonChunk(jp, &r, st, ch)
+		}
+		if run.lines != nil {
+			run.lines.Add(st.lines - before)
 		}
 		run.putBuf(ch.buf)
 	}
@@ -705,6 +782,7 @@ type logAcc struct {
 	lastKey        logFlowKey
 	files          []logFileStats
 	unmatchedLines int64
+	consents       []*consentFlow // by flow index; nil without a ledger
 }
 
 type logFlowKey struct{ flow, day int32 }
@@ -718,6 +796,8 @@ type logUnmatchedKey struct {
 
 type logCell struct {
 	records, batchSubjects, withoutConsent, bytes int64
+	withdrawnConsent                              int64
+	consentExamples                               []consentExample
 	distinct                                      aggDistinct
 	sets                                          logSmallSet[*logItemSet]
 	items, countries, hosts, protections, tls     logSmallSet[*logSym]
@@ -766,7 +846,9 @@ func (a *logAcc) add(st *logFileStats, r *logRecord) {
 	}
 	c.records = aggAdd(c.records, r.records)
 	c.batchSubjects = aggAdd(c.batchSubjects, r.subjects)
-	if !r.consent {
+	if cf := a.consentFlow(key); cf != nil && r.hasSubject {
+		cf.join(c, r)
+	} else if !r.consent {
 		c.withoutConsent = aggAdd(c.withoutConsent, r.records)
 	}
 	c.bytes = aggAdd(c.bytes, r.bytes)
@@ -787,12 +869,14 @@ func (a *logAcc) add(st *logFileStats, r *logRecord) {
 // cell converts to an aggCell; the distinct state moves (a is discarded).
 func (c *logCell) cell() *aggCell {
 	out := &aggCell{
-		records:        c.records,
-		batchSubjects:  c.batchSubjects,
-		withoutConsent: c.withoutConsent,
-		bytes:          c.bytes,
-		distinct:       c.distinct,
-		items:          aggSet{},
+		records:          c.records,
+		batchSubjects:    c.batchSubjects,
+		withoutConsent:   c.withoutConsent,
+		withdrawnConsent: c.withdrawnConsent,
+		consentExamples:  c.consentExamples,
+		bytes:            c.bytes,
+		distinct:         c.distinct,
+		items:            aggSet{},
 	}
 	for _, s := range c.sets.list {
 		for _, it := range s.items {
@@ -935,6 +1019,7 @@ func logFieldOf(name []byte) int {
 // values are interned symbols, the subject only as its hash.
 type logRecord struct {
 	day         int32
+	ts          int64 // Unix seconds of `ts`
 	integration *logSym
 	host        *logSym
 	country     *logSym
@@ -944,6 +1029,7 @@ type logRecord struct {
 	items       []*logSym
 	subject     uint64
 	hasSubject  bool
+	subjectHint consentHint // the few leading bytes a redacted example may show
 	subjects    int64
 	records     int64
 	consent     bool
@@ -1197,10 +1283,21 @@ func newLogSyms(m *logMatcher) *logSyms {
 }
 
 // logParseDay parses an RFC 3339 timestamp and returns its calendar day in
-// Korea Standard Time (UTC+9) as days since 1970-01-01. It accepts exactly
-// YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM), `t` and `z` in either case
-// (RFC 3339 §5.6), and checks every range, leap years included.
+// Korea Standard Time (UTC+9) as days since 1970-01-01; see logParseTime.
 func logParseDay(b []byte) (int32, bool) {
+	secs, ok := logParseTime(b)
+	return logKSTDay(secs), ok
+}
+
+// logKSTDay is the Korea Standard Time calendar day (days since 1970-01-01)
+// of a Unix time in seconds.
+func logKSTDay(secs int64) int32 { return int32(logFloorDiv(secs+9*3600, 86400)) }
+
+// logParseTime parses an RFC 3339 timestamp into Unix seconds (the fraction
+// is dropped). It accepts exactly YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM),
+// `t` and `z` in either case (RFC 3339 §5.6), and checks every range, leap
+// years included.
+func logParseTime(b []byte) (int64, bool) {
 	if len(b) < 20 || b[4] != '-' || b[7] != '-' || b[13] != ':' || b[16] != ':' {
 		return 0, false
 	}
@@ -1255,8 +1352,7 @@ func logParseDay(b []byte) (int32, bool) {
 		hour > 23 || minute > 59 || sec > 59 {
 		return 0, false
 	}
-	secs := logDaysFromCivil(year, month, day)*86400 + int64(hour*3600+minute*60+sec-off) + 9*3600
-	return int32(logFloorDiv(secs, 86400)), true
+	return logDaysFromCivil(year, month, day)*86400 + int64(hour*3600+minute*60+sec-off), true
 }
 
 func logDigits(b []byte) (int, bool) {
@@ -1361,7 +1457,7 @@ func (r *logRecord) clear(field int) {
 	r.seen &^= 1 << field
 	switch field {
 	case logFieldTS:
-		r.day = 0
+		r.day, r.ts = 0, 0
 	case logFieldItems:
 		r.itemSet, r.items = nil, r.items[:0]
 	case logFieldIntegration:
@@ -1371,7 +1467,7 @@ func (r *logRecord) clear(field int) {
 	case logFieldCountry:
 		r.country = nil
 	case logFieldSubject:
-		r.subject, r.hasSubject = 0, false
+		r.subject, r.hasSubject, r.subjectHint = 0, false, consentHint{}
 	case logFieldSubjects:
 		r.subjects = 0
 	case logFieldRecords:
@@ -1427,5 +1523,6 @@ func (t *logSyms) setString(r *logRecord, field int, s []byte, canon *[]byte) {
 			s = *canon
 		}
 		r.subject, r.hasSubject = aggHash(s), true
+		r.subjectHint.set(s)
 	}
 }

@@ -180,8 +180,8 @@ func (p *logCSV) parse(rec []byte, r *logRecord) logBad {
 		}
 		switch field {
 		case logFieldTS:
-			if day, ok := logParseDay(f); ok {
-				r.day = day
+			if ts, ok := logParseTime(f); ok {
+				r.ts, r.day = ts, logKSTDay(ts)
 				r.seen |= 1 << logFieldTS
 			} else {
 				p.errs.set(field, logBad{code: logBadTime, field: logFieldTS})

@@ -169,8 +169,8 @@ func (p *logJSON) value(line []byte, i, field int, r *logRecord) (int, logBad) {
 		if bad.code != logOK {
 			return next, bad
 		}
-		if day, ok := logParseDay(s); ok {
-			r.day = day
+		if ts, ok := logParseTime(s); ok {
+			r.ts, r.day = ts, logKSTDay(ts)
 			r.seen |= 1 << logFieldTS
 			p.errs.clear(field)
 		} else {

@@ -236,7 +236,7 @@ func TestReadLogsInputErrors(t *testing.T) {
 	}
 	want := []string{
 		slash(filepath.Join(dir, "missing.jsonl")) + ": no such file or directory",
-		slash(txt) + ": unsupported log format (want .jsonl, .ndjson or .csv, optionally .gz)",
+		slash(txt) + ": unsupported log format (want .jsonl, .ndjson or .csv, optionally .gz or .zst)",
 	}
 	if diff := cmp.Diff(want, strings.Split(err.Error(), "\n")); diff != "" {
 		t.Errorf("discovery errors (-want +got):\n%s", diff)

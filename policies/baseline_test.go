@@ -13,7 +13,7 @@ import (
 func TestBaselineRoundTrip(t *testing.T) {
 	fs := waiverFindings()
 	fs[1].Waived = &audit.Waiver{Owner: "privacy"} // waived findings stay out
-	fs = append(fs, fs[0])                          // a duplicate is written once
+	fs = append(fs, fs[0])                         // a duplicate is written once
 	var b bytes.Buffer
 	if err := WriteBaseline(&b, fs); err != nil {
 		t.Fatal(err)

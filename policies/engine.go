@@ -638,10 +638,12 @@ func (p *pack) split(errs audit.InputErrors) error {
 
 // TestResult is the outcome of one Rego unit test (a test_ rule).
 type TestResult struct {
-	Package  string        `json:"package"`
-	Name     string        `json:"name"`
-	Location audit.Source  `json:"location"`
-	Passed   bool          `json:"passed"`
+	Package  string       `json:"package"`
+	Name     string       `json:"name"`
+	Location audit.Source `json:"location"`
+	Passed   bool         `json:"passed"`
+	// Skipped marks a todo_test_ rule, which OPA reports without running.
+	Skipped  bool          `json:"skipped,omitempty"`
 	Error    string        `json:"error,omitempty"`
 	Duration time.Duration `json:"duration"`
 }
@@ -655,6 +657,7 @@ type TestReport struct {
 	FileCoverage map[string]float64 `json:"fileCoverage,omitempty"`
 	Failed       int                `json:"failed"`
 	Passed       int                `json:"passed"`
+	Skipped      int                `json:"skipped,omitempty"`
 }
 
 // RunTests runs the Rego unit tests (`_test.rego` files) of the embedded
@@ -700,7 +703,7 @@ func RunTests(ctx context.Context, opt Options, coverage bool) (*TestReport, err
 	}
 	rep := &TestReport{}
 	for r := range ch {
-		tr := TestResult{Package: strings.TrimPrefix(r.Package, "data."), Name: r.Name, Passed: r.Pass(), Duration: r.Duration}
+		tr := TestResult{Package: strings.TrimPrefix(r.Package, "data."), Name: r.Name, Passed: r.Pass(), Skipped: r.Skip, Duration: r.Duration}
 		if r.Location != nil {
 			tr.Location = audit.Source{File: r.Location.File, Line: r.Location.Row}
 		}
@@ -716,9 +719,12 @@ func RunTests(ctx context.Context, opt Options, coverage bool) (*TestReport, err
 		if len(r.Output) > 0 && !tr.Passed {
 			tr.Error += "\n" + strings.TrimSpace(string(r.Output))
 		}
-		if tr.Passed {
+		switch {
+		case tr.Skipped:
+			rep.Skipped++
+		case tr.Passed:
 			rep.Passed++
-		} else {
+		default:
 			rep.Failed++
 		}
 		rep.Results = append(rep.Results, tr)
@@ -733,11 +739,21 @@ func RunTests(ctx context.Context, opt Options, coverage bool) (*TestReport, err
 				policy[name] = m
 			}
 		}
+		// The cover report also lists the test files (they have hits of
+		// their own); coverage is of the policy files alone.
 		report := cov.Report(policy)
-		rep.Coverage = report.Coverage
 		rep.FileCoverage = map[string]float64{}
+		covered, total := 0, 0
 		for name, fr := range report.Files {
+			if _, ok := policy[name]; !ok {
+				continue
+			}
 			rep.FileCoverage[name] = fr.Coverage
+			covered += fr.CoveredLines
+			total += fr.CoveredLines + fr.NotCoveredLines
+		}
+		if total > 0 {
+			rep.Coverage = 100 * float64(covered) / float64(total)
 		}
 	}
 	return rep, nil

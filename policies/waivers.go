@@ -27,12 +27,12 @@ import (
 //
 // The file is a YAML list:
 //
-//	- rule: PIPA-28-8-CONTRACT-DISCLOSURE
-//	  flow: aws-*
-//	  owner: privacy-office
-//	  reason: the policy revision listing AWS Tokyo ships on 2024-04-01
-//	  expires: 2024-04-30
-//	  when: finding.evidence.basis == "contract"
+//   - rule: PIPA-28-8-CONTRACT-DISCLOSURE
+//     flow: aws-*
+//     owner: privacy-office
+//     reason: the policy revision listing AWS Tokyo ships on 2024-04-01
+//     expires: 2024-04-30
+//     when: finding.evidence.basis == "contract"
 //
 // A waiver applies through its expiry date (inclusive). The condition sees
 // `finding` with the fields rule, severity, flow, key, field, file, message,

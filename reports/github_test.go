@@ -63,8 +63,8 @@ func TestGitHubFileAndLine(t *testing.T) {
 		{"error", "services/pay/manifests/alipay.yaml", "21", "5", "XB-BULK-DAILY"},
 		{"notice", "services/pay/manifests/aws.yaml", "14", "5", "PIPA-28-8-CONTRACT-DISCLOSURE"}, // waived
 		{"error", "services/pay/manifests/alipay.yaml", "40", "5", "PIPA-29-WEAK-PSEUDONYMIZATION"},
-		{"warning", "services/pay/logs/2024-03-01.jsonl", "", "", "XB-DATA-QUALITY"}, // medium, below --fail-on high
-		{"notice", "services/pay/manifests/aws.yaml", "3", "5", "XB-MANIFEST-HYGIENE"},  // baselined
+		{"warning", "services/pay/logs/2024-03-01.jsonl", "", "", "XB-DATA-QUALITY"},   // medium, below --fail-on high
+		{"notice", "services/pay/manifests/aws.yaml", "3", "5", "XB-MANIFEST-HYGIENE"}, // baselined
 		{"warning", "services/pay/xborder-waivers.yaml", "9", "3", "expired waiver"},
 		{"notice", "services/pay/xborder-waivers.yaml", "15", "3", "unused waiver"},
 	}

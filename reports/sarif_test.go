@@ -112,8 +112,8 @@ type sarifDoc struct {
 			Driver struct {
 				Name  string `json:"name"`
 				Rules []struct {
-					ID               string         `json:"id"`
-					Name             string         `json:"name"`
+					ID               string `json:"id"`
+					Name             string `json:"name"`
 					ShortDescription struct{ Text string }
 					HelpURI          string         `json:"helpUri"`
 					Properties       map[string]any `json:"properties"`

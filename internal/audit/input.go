@@ -21,6 +21,10 @@ type Input struct {
 	Observations []Observation        `json:"observations"`
 	Unmatched    []Unmatched          `json:"unmatched"`
 	DataQuality  DataQuality          `json:"dataQuality"`
+	// ConsentExamples are, per flow, the first records the consent ledger
+	// join counted as without consent or withdrawn (empty without a
+	// ledger), for the evidence of PIPA-17-CONSENT-AT-TRANSFER.
+	ConsentExamples map[string][]ConsentExample `json:"consentExamples"`
 	// Params are the tunable thresholds (DESIGN §6), defaults from the
 	// policy data overlaid with the user's configuration.
 	Params map[string]any `json:"params"`
@@ -38,6 +42,8 @@ func NewInput(mode Mode, asOf string, m *Manifests) *Input {
 		Unmatched:    []Unmatched{},
 		DataQuality:  DataQuality{Files: []FileQuality{}},
 		Params:       map[string]any{},
+
+		ConsentExamples: map[string][]ConsentExample{},
 	}
 	for _, r := range m.Recipients {
 		in.Recipients[r.Name] = r

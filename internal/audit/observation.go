@@ -26,6 +26,16 @@ type Observation struct {
 	Bytes            int64 `json:"bytes"`
 }
 
+// ConsentExample is one record the consent ledger join counted as without
+// consent or after withdrawal: evidence a compliance officer can look up.
+// Subject is redacted (at most the first few characters of the key, never
+// the whole key, e.g. "u:4f…"): no full subject key leaves a run.
+type ConsentExample struct {
+	Kind    string `json:"kind"`    // withoutConsent | withdrawnConsent
+	Time    string `json:"time"`    // the record's ts, RFC 3339 in Korea Standard Time
+	Subject string `json:"subject"` // redacted subject key
+}
+
 // Unmatched is logged traffic that matches no declared flow, grouped by
 // (integration or host, country, day).
 type Unmatched struct {

@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -119,12 +120,28 @@ func run(ctx context.Context, dir, bin string, records int) error {
 		verdict:  verdict(growth < 1.25),
 	})
 
+	// --- Issue 8: throughput at three sizes beside wc, cat, jq and DuckDB.
+	tput, err := throughputRows(ctx, dir, bin, records)
+	if err != nil {
+		return err
+	}
+	for _, r := range tput {
+		add(r)
+	}
+
 	// --- Issue 5: the regulator's HTML + PDF reports of a large run.
 	reportRow, err := regulatorReports(ctx)
 	if err != nil {
 		return err
 	}
 	add(reportRow)
+
+	// --- Issue 4: the pre-merge gate, beside the process start floor.
+	gateRow, err := checkGate(ctx, bin, dir)
+	if err != nil {
+		return err
+	}
+	add(gateRow)
 
 	fmt.Println()
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
@@ -222,6 +239,62 @@ func regulatorReports(ctx context.Context) (row, error) {
 		target:   "< 2 s",
 		verdict:  verdict(docs < 2e9),
 	}, nil
+}
+
+// checkManifests is the size of the manifest set the pre-merge gate is
+// measured on, and checkRuns how many times each side is run.
+const (
+	checkManifests = 500
+	checkRuns      = 9
+)
+
+// checkGate times `xborder check` over 500 generated DataFlows against
+// `xborder version`, the cost of starting the process (the OPA packages'
+// initialisation included), alternating the two so that both see the same
+// machine load, and compares the medians.
+func checkGate(ctx context.Context, bin, dir string) (row, error) {
+	manifests := filepath.Join(dir, fmt.Sprintf("manifests-%d", checkManifests))
+	if _, err := os.Stat(manifests); err != nil {
+		fmt.Fprintf(os.Stderr, "generating %d manifests into %s\n", checkManifests, manifests)
+		cmd := exec.CommandContext(ctx, "go", "run", "./fixtures/gen", "-q", "-manifests", manifests+".tmp",
+			"-manifest-count", strconv.Itoa(checkManifests))
+		cmd.Stderr = os.Stderr
+		if err := cmd.Run(); err != nil {
+			return row{}, fmt.Errorf("generate manifests: %w", err)
+		}
+		if err := os.Rename(manifests+".tmp", manifests); err != nil {
+			return row{}, err
+		}
+	}
+	var check, version []time.Duration
+	for range checkRuns {
+		m, err := measure(ctx, "", bin, "check", manifests, "--as-of", "2024-03-08", "--fail-on", "none")
+		if err != nil {
+			return row{}, fmt.Errorf("check: %w\n%s", err, m.out)
+		}
+		check = append(check, m.wall)
+		m, err = measure(ctx, "", bin, "version")
+		if err != nil {
+			return row{}, fmt.Errorf("version: %w\n%s", err, m.out)
+		}
+		version = append(version, m.wall)
+	}
+	c, v := median(check), median(version)
+	ratio := c.Seconds() / v.Seconds()
+	return row{
+		name:     fmt.Sprintf("check, %d generated manifests (median of %d)", checkManifests, checkRuns),
+		figure:   fmt.Sprintf("%d ms", c.Milliseconds()),
+		baseline: fmt.Sprintf("version %d ms", v.Milliseconds()),
+		ratio:    fmt.Sprintf("%.1f× version", ratio),
+		target:   "< 300 ms and ≤ 3× version",
+		verdict:  verdict(c < 300*time.Millisecond && ratio <= 3),
+	}, nil
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
 }
 
 // measure runs a command and reads its wall time and peak RSS.

@@ -22,6 +22,10 @@ type auditFlags struct {
 	out         outputFlags
 	manifests   []string
 	logs        []string
+	consents    []string
+	partials    []string
+	mapping     string
+	logFormat   string
 	db          string
 	reportDir   string
 	sign        string
@@ -58,7 +62,11 @@ Malformed log lines are counted and reported as XB-DATA-QUALITY; when more than
 	f.out.register(cmd)
 	fl := cmd.Flags()
 	fl.StringSliceVar(&f.manifests, "manifests", nil, "manifest `DIR` or file (repeatable)")
-	fl.StringSliceVar(&f.logs, "logs", nil, "transfer log `PATH`, file or directory (repeatable)")
+	fl.StringSliceVar(&f.logs, "logs", nil, "transfer log `PATH`, file or directory (repeatable); files an earlier run ingested are skipped")
+	fl.StringSliceVar(&f.consents, "consents", nil, "consent ledger `PATH`, file or directory (repeatable): records of consent-based flows are checked against it")
+	fl.StringSliceVar(&f.partials, "partials", nil, "partial result `PATH` written by xborder collect, file or directory of *.xbpart (repeatable): merged as if its logs were read here")
+	fl.StringVar(&f.mapping, "log-mapping", "", "read the logs through this mapping `FILE` (a foreign JSON or CSV format, CEL per field)")
+	fl.StringVar(&f.logFormat, "log-format", "text", "structured log on standard error: text or json")
 	fl.StringVar(&f.db, "db", "xborder.db", "SQLite database `FILE` that keeps the history")
 	fl.StringVar(&f.reportDir, "report", "", "also write report.html, report.pdf and report.json (in --lang) into `DIR`")
 	fl.StringVar(&f.sign, "sign", "", "sign the seal of report.html and report.pdf with this ed25519 private key `FILE` (see xborder report --help)")
@@ -96,7 +104,13 @@ func runAudit(cmd *cobra.Command, e *env, f *auditFlags, cfg *config) error {
 	if err != nil {
 		return err
 	}
+	lg, err := newLogger(e.stderr, f.logFormat, e.now)
+	if err != nil {
+		return err
+	}
 	started := e.now().UTC()
+	runID := newRunID(started)
+	lg.InfoContext(ctx, "audit start", "run", runID, "asOf", asOf, "db", f.db, "manifests", f.manifests, "logs", f.logs, "consents", f.consents)
 
 	m, err := collectors.LoadManifests(f.manifests...)
 	if err != nil {
@@ -109,49 +123,75 @@ func runAudit(cmd *cobra.Command, e *env, f *auditFlags, cfg *config) error {
 	if err != nil {
 		return withCode(ExitError, err)
 	}
-	agg, err := collectors.ReadLogs(ctx, m, f.logs, collectors.LogOptions{Known: engine.KnownItem})
+	unlock, err := lockHistory(ctx, f.db, lg)
 	if err != nil {
-		return withCode(ExitError, err)
+		return err
 	}
-	quality := agg.Quality()
+	defer unlock()
+	st, err := store.Open(ctx, f.db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	opt, extra, err := logInputs(ctx, m, f.mapping, nil)
+	if err != nil {
+		return err
+	}
+	opt.Known = engine.KnownItem
+	ing, err := ingest(ctx, e, lg, st, m, f.logs, f.consents, opt)
+	if err != nil {
+		return err
+	}
+	ing.extra = extra
+	if len(f.partials) > 0 {
+		if err := auditPartials(ctx, st, m, ing, f.partials, opt); err != nil {
+			return err
+		}
+	}
+	quality := ing.quality()
 	if r := quality.BadRatio(); r > f.maxBadRatio {
 		return withCode(ExitError, fmt.Errorf("%d of %d log lines (%.2f%%) are malformed, above --max-bad-ratio %.2f%%; nothing was stored\n%s",
 			quality.Bad, quality.Lines, 100*r, 100*f.maxBadRatio, badExamples(quality)))
 	}
 
+	w, err := trailingWindow(asOf, engine.Params())
+	if err != nil {
+		return err
+	}
+	hist, err := windowObservations(ctx, st, ing.agg, w, opt)
+	if err != nil {
+		return err
+	}
 	in := audit.NewInput(audit.ModeAudit, asOf, m)
-	in.Observations = agg.Observations()
-	in.Unmatched = agg.Unmatched()
+	in.Observations = hist.observations
+	in.ConsentExamples = hist.examples
+	in.Unmatched = ing.agg.Unmatched()
 	in.DataQuality = quality
 	findings, err := engine.Evaluate(ctx, in)
 	if err != nil {
 		return err
 	}
 	run := &audit.Run{
-		ID:           newRunID(started),
+		ID:           runID,
 		Mode:         audit.ModeAudit,
 		AsOf:         asOf,
 		Started:      started,
 		Tool:         audit.Tool{Name: "xborder", Version: version},
-		Inputs:       append(append([]audit.InputFile{}, m.Files...), agg.Files()...),
+		Inputs:       append(append([]audit.InputFile{}, m.Files...), ing.files()...),
 		PolicyDigest: engine.Digest(),
-		Records:      agg.Records(),
+		Records:      ing.agg.Records(),
+		SkippedFiles: ing.skipped,
 		Findings:     findings,
 		Manifests:    m,
-		Observations: in.Observations,
+		Observations: ing.agg.Observations(), // the days read; the window is rebuilt from the store
 		Unmatched:    in.Unmatched,
 		DataQuality:  quality,
 	}
 	run.Finished = e.now().UTC()
-
-	st, err := store.Open(ctx, f.db)
-	if err != nil {
+	if err := saveRun(ctx, st, run, ing.agg); err != nil {
 		return err
 	}
-	defer st.Close()
-	if err := st.SaveRun(ctx, run); err != nil {
-		return err
-	}
+	unlock()
 
 	r := &reports.Report{Run: run, Rules: engine.Rules(), Lang: f.out.lang, FailOn: failOn, DocsURL: docsURL,
 		ItemCategories: engine.ItemCategories()}
@@ -163,8 +203,13 @@ func runAudit(cmd *cobra.Command, e *env, f *auditFlags, cfg *config) error {
 	if err := f.out.write(e, rep, r); err != nil {
 		return err
 	}
+	code := ExitOK
 	if audit.Failing(run.Findings, failOn) > 0 {
-		return withCode(ExitFindings, nil)
+		code = ExitFindings
+	}
+	logRunEnd(ctx, lg, run, hist, started, e.now().UTC(), code)
+	if code != ExitOK {
+		return withCode(code, nil)
 	}
 	return nil
 }

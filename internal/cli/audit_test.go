@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/xborder/xborder/internal/audit"
 	"github.com/xborder/xborder/internal/store"
 )
 
@@ -38,24 +39,53 @@ func readExpected(t *testing.T, path string) expectedFile {
 	return exp
 }
 
-// TestAuditFixtures audits each scenario and compares the findings, as
-// (rule, flow, key, severity), with the scenario's expected.json — no more,
-// no fewer — and the exit code with the one DESIGN §8 prescribes.
+// TestAuditFixtures audits every scenario with an expected.json under
+// fixtures/ and compares the findings, as (rule, flow, key, severity), with
+// that list — no more, no fewer — and the exit code with the one DESIGN §8
+// prescribes for it (1 when a finding is at or above high, the default
+// --fail-on). A compliant-* scenario must expect nothing at or above high.
 func TestAuditFixtures(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		code int
-	}{
-		{"kakaopay-alipay", ExitFindings},
-		{"compliant", ExitOK},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			exp := readExpected(t, fixture(tc.name, "expected.json"))
+	paths, err := filepath.Glob(fixture("*", "expected.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, p := range paths {
+		names = append(names, filepath.Base(filepath.Dir(p)))
+	}
+	for _, must := range []string{"kakaopay-alipay", "compliant", "aliexpress-marketplace", "temu-processors"} {
+		if !slices.Contains(names, must) {
+			t.Errorf("fixtures/%s/expected.json was not found (found %v)", must, names)
+		}
+	}
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			exp := readExpected(t, fixture(name, "expected.json"))
+			code := ExitOK
+			for _, f := range exp.Findings {
+				sev, err := audit.ParseSeverity(f.Severity)
+				if err != nil || sev == audit.SeverityNone {
+					t.Fatalf("expected.json: %s: severity %q: %v", f.Rule, f.Severity, err)
+				}
+				if sev >= audit.SeverityHigh {
+					code = ExitFindings
+				}
+			}
+			if strings.HasPrefix(name, "compliant") && code != ExitOK {
+				t.Errorf("%s is a compliant scenario but expects findings at or above high", name)
+			}
 			db := filepath.Join(t.TempDir(), "x.db")
-			res := runCLI(t, "audit", "--manifests", fixture(tc.name, "manifests"), "--logs", fixture(tc.name, "logs"),
-				"--as-of", exp.AsOf, "--db", db, "-f", "json")
-			if res.code != tc.code {
-				t.Fatalf("exit code %d, want %d\nstderr:\n%s", res.code, tc.code, res.stderr)
+			args := []string{"audit", "--manifests", fixture(name, "manifests"), "--as-of", exp.AsOf, "--db", db, "-f", "json"}
+			// Scenarios whose facts are all declarations have no logs; a
+			// consents/ directory is the scenario's consent ledger.
+			for _, in := range []string{"logs", "consents"} {
+				if _, err := os.Stat(fixture(name, in)); err == nil {
+					args = append(args, "--"+in, fixture(name, in))
+				}
+			}
+			res := runCLI(t, args...)
+			if res.code != code {
+				t.Fatalf("exit code %d, want %d\nstderr:\n%s", res.code, code, res.stderr)
 			}
 			env := decodeEnvelope(t, []byte(res.stdout))
 			type key struct{ Rule, Flow, Key, Severity string }
@@ -73,7 +103,7 @@ func TestAuditFixtures(t *testing.T) {
 			slices.SortFunc(got, less)
 			slices.SortFunc(want, less)
 			if diff := cmp.Diff(want, got); diff != "" {
-				t.Errorf("findings differ from %s/expected.json (-want +got):\n%s", tc.name, diff)
+				t.Errorf("findings differ from %s/expected.json (-want +got):\n%s", name, diff)
 			}
 			if env.SchemaVersion != 1 || env.Run.AsOf != exp.AsOf || len(env.Run.PolicyDigest) != 64 {
 				t.Errorf("envelope header: schemaVersion %d, asOf %q, policyDigest %q", env.SchemaVersion, env.Run.AsOf, env.Run.PolicyDigest)

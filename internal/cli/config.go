@@ -26,8 +26,10 @@ type config struct {
 // applyConfig fills every flag the user did not set, first from the
 // XBORDER_<FLAG> environment variable, then from the config file, so that
 // flags > environment > config file. Keys of the config file are flag names
-// (`fail-on: critical`), plus `params:` for thresholds; an unknown key or a
-// bad value is a located input error.
+// (`fail-on: critical`), plus `params:` for thresholds; a key that is a flag
+// of another command is ignored, so that one xborder.yaml serves audit,
+// runs, findings, report and verify; an unknown key or a bad value is a
+// located input error.
 func applyConfig(cmd *cobra.Command, e *env) (*config, error) {
 	cfg := &config{}
 	path, explicit := "", false
@@ -59,6 +61,9 @@ func applyConfig(cmd *cobra.Command, e *env) (*config, error) {
 						errs.Add(path, v.Line, v.Column, "params", "want a mapping of threshold names to values")
 					}
 					continue
+				}
+				if cmd.Flags().Lookup(k.Value) == nil && k.Value != "config" && anyCommandFlag(cmd.Root(), k.Value) {
+					continue // a setting of another command: one file serves them all
 				}
 				if cmd.Flags().Lookup(k.Value) == nil || k.Value == "config" {
 					errs.Add(path, k.Line, k.Column, k.Value, "unknown setting for %q (want one of its flags: %s)", cmd.Name(), strings.Join(flagNames(cmd), ", "))
@@ -105,6 +110,19 @@ func applyConfig(cmd *cobra.Command, e *env) (*config, error) {
 		return nil, withCode(ExitError, err)
 	}
 	return cfg, nil
+}
+
+// anyCommandFlag reports whether name is a flag of some command under root.
+func anyCommandFlag(root *cobra.Command, name string) bool {
+	if root.Flags().Lookup(name) != nil {
+		return true
+	}
+	for _, c := range root.Commands() {
+		if anyCommandFlag(c, name) {
+			return true
+		}
+	}
+	return false
 }
 
 func lookupEnv(e *env, name string) (string, bool) {

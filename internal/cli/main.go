@@ -131,10 +131,15 @@ Exit codes: 0 no unwaived finding at or above --fail-on; 1 such findings;
 	root.CompletionOptions.HiddenDefaultCmd = true
 	for _, c := range []*cobra.Command{
 		newAuditCmd(e),
+		newCollectCmd(e),
 		newCheckCmd(e),
 		newReportCmd(e),
 		newVerifyCmd(e),
+		newRunsCmd(e),
+		newFindingsCmd(e),
+		newDiffCmd(e),
 		newRulesCmd(e),
+		newPolicyCmd(e),
 		newVersionCmd(e),
 	} {
 		root.AddCommand(c)

@@ -25,9 +25,16 @@ type verifyFlags struct {
 func newVerifyCmd(e *env) *cobra.Command {
 	var f verifyFlags
 	cmd := &cobra.Command{
-		Use:   "verify REPORT [--db FILE] [--pubkey FILE]",
-		Short: "Check that a report is unaltered and renders the run stored in the database",
-		Long: `Verify checks a report handed over by the compliance officer.
+		Use:   "verify [REPORT] [--db FILE] [--pubkey FILE]",
+		Short: "Check that a report is unaltered and renders the run stored in the database, or check the whole database",
+		Long: `Verify checks a report handed over by the compliance officer, or, without a
+REPORT, the whole database.
+
+Without a REPORT it recomputes every stored run's hashes and the hash chain that
+links each run to the previous one, and names each problem: a run or finding
+row edited, inserted or deleted after it was saved (by run id and finding
+fingerprint), runs missing from the chain, rows left by a deleted run, and
+SQLite's own integrity check.
 
 For an html or pdf report it reads the report's seal and
   1. recomputes the SHA-256 of the file with the seal's digest and signature
@@ -45,9 +52,16 @@ the same hash check.
 Exit codes: 0 verified; 1 the report or the database does not verify; 2 usage
 error, unreadable file, or a file that is not an xborder report.`,
 		Example: `  xborder verify out/report.pdf --db out/xborder.db
-  xborder verify report.html --db audit.db --pubkey signer.pub`,
-		Args: cobra.ExactArgs(1),
+  xborder verify report.html --db audit.db --pubkey signer.pub
+  xborder verify --db audit.db`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				if f.pubkey != "" {
+					return usageError("--pubkey: checks a report's signature; give the REPORT")
+				}
+				return runVerifyDB(cmd, e, f.db)
+			}
 			return runVerify(cmd, e, &f, args[0])
 		},
 	}

@@ -453,6 +453,21 @@ func (s *Store) IngestedFile(ctx context.Context, sha256 string) (runID string, 
 	return runID, true, nil
 }
 
+// IngestedSize reports whether an ingested event file has this size. A file
+// of any other size cannot be one already ingested, so an incremental audit
+// need not digest it before reading it (reading digests it anyway).
+func (s *Store) IngestedSize(ctx context.Context, size int64) (bool, error) {
+	var one int
+	err := s.db.QueryRowContext(ctx, `SELECT 1 FROM ingested_files WHERE size = ? LIMIT 1`, size).Scan(&one)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("ingested files of size %d: %w", size, err)
+	}
+	return true, nil
+}
+
 // formatTime is how times are stored: RFC 3339 in UTC with nanoseconds, so
 // that they sort as text and round-trip exactly.
 func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }

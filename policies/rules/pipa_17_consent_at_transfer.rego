@@ -8,6 +8,9 @@
 #   flow whose observations count records sent with no consent recorded
 #   (`withoutConsent`) or sent after the subject withdrew
 #   (`withdrawnConsent`), one finding for each kind, with the days and counts.
+#   With a consent ledger (`xborder audit --consents`) the counts come from
+#   joining each record with the ledger, and the evidence names the first
+#   records with their subject keys redacted (`subjectExamples`).
 # custom:
 #   id: PIPA-17-CONSENT-AT-TRANSFER
 #   severity: critical
@@ -56,6 +59,10 @@ deny contains finding if {
 			"records": sum([o.records | some o in hits]),
 			"bases": lib.sorted({k | some k, v in f.legalBasis; v == "consent"}),
 			"examples": array.slice([{"day": o.day, kind: o[kind]} | some o in sort_by_day(hits)], 0, 5),
+			"subjectExamples": [{"time": x.time, "subject": x.subject} |
+				some x in object.get(input, ["consentExamples", name], [])
+				x.kind == kind
+			],
 		}),
 	}
 }

@@ -71,3 +71,28 @@ test_flow_not_on_consent if {
 	])
 	count(run(f0, [o("2024-03-01", 5, 5)])) == 0
 }
+
+test_ledger_subject_examples if {
+	findings := rule.deny with input as {
+		"asOf": "2025-01-01",
+		"organization": {"name": "kakaopay", "country": "KR"},
+		"recipients": {},
+		"flows": {flow.name: flow},
+		"observations": [o("2024-03-01", 1, 1)],
+		"consentExamples": {"alipay-pay": [
+			{"kind": "withoutConsent", "time": "2024-03-01T10:00:00+09:00", "subject": "u:4f…"},
+			{"kind": "withdrawnConsent", "time": "2024-03-01T11:00:00+09:00", "subject": "u:c8…"},
+		]},
+	}
+	some f in findings
+	f.key == "withoutConsent"
+	f.evidence.subjectExamples == [{"time": "2024-03-01T10:00:00+09:00", "subject": "u:4f…"}]
+	some g in findings
+	g.key == "withdrawnConsent"
+	g.evidence.subjectExamples == [{"time": "2024-03-01T11:00:00+09:00", "subject": "u:c8…"}]
+}
+
+test_no_ledger_no_subject_examples if {
+	some f in run(flow, [o("2024-03-01", 3, 0)])
+	f.evidence.subjectExamples == []
+}

@@ -8,8 +8,11 @@
 #   provision consent taken as mandatory although refusing would not have
 #   stopped overseas payment (single secondary source). The rule fires when
 #   `consent.mandatory` is true while a flow purpose is not a core purpose in
-#   the purpose reference, or the recipient pursues purposes of its own;
-#   purposes unknown to the reference are not judged.
+#   the purpose reference, or the recipient pursues purposes of its own that
+#   the reference does not mark as core (a marketplace seller that ships the
+#   buyer's order serves the core service; a wallet partner that scores users
+#   for a third party does not). Flow purposes unknown to the reference are
+#   not judged; a recipient's unknown own purpose counts against the consent.
 # custom:
 #   id: PIPA-22-BUNDLED-MANDATORY
 #   severity: medium
@@ -32,7 +35,10 @@ deny contains finding if {
 	some name, f in input.flows
 	f.consent.mandatory == true
 	non_core := {p | some p in f.purposes; lib.purpose(p).core == false}
-	own := {p | some p in object.get(input.recipients, [f.recipient, "ownPurposes"], [])}
+	own := {p |
+		some p in object.get(input.recipients, [f.recipient, "ownPurposes"], [])
+		not lib.purpose(p).core
+	}
 	count(non_core | own) > 0
 	finding := {
 		"flow": name,

@@ -44,3 +44,14 @@ test_mandatory_for_core_purposes_is_fine if {
 test_optional_consent_is_fine if {
 	count(run(object.union(flow, {"consent": {"mandatory": false}}), {"name": "alipay", "ownPurposes": ["x"]})) == 0
 }
+
+test_mandatory_while_recipient_has_unknown_own_purposes if {
+	some f in run(object.union(flow, {"purposes": ["settlement"]}), {"name": "alipay", "ownPurposes": ["ad_targeting"]})
+	f.evidence.recipientOwnPurposes == ["ad_targeting"]
+}
+
+# A marketplace seller is a controller of its own, but shipping the buyer's
+# order is what the buyer asked for: mandatory consent to that is no bundling.
+test_mandatory_while_recipient_own_purposes_are_core_is_fine if {
+	count(run(object.union(flow, {"purposes": ["delivery"]}), {"name": "alipay", "ownPurposes": ["delivery"]})) == 0
+}

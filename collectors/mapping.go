@@ -1,0 +1,614 @@
+package collectors
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+
+	"cel.dev/cel-go/cel"
+	"cel.dev/cel-go/common/types"
+	"cel.dev/cel-go/common/types/ref"
+	"cel.dev/cel-go/common/types/traits"
+	"cel.dev/cel-go/ext"
+	"cel.dev/cel-go/interpreter"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/xborder/xborder/internal/audit"
+)
+
+// Mapping reads a foreign log format (an egress proxy's access log, a PG's
+// settlement export) as transfer-log records v1: the source is JSON Lines
+// or CSV, and each v1 field is one CEL expression over the source record,
+// `record` (a JSON object, or a CSV row keyed by its header). A mapping file
+// looks like this:
+//
+//	apiVersion: xborder/v1
+//	kind: LogMapping
+//	format: json                       # json | csv
+//	fields:
+//	  ts: timestamp(record.start_time)
+//	  integration: '"envoy:" + record.upstream_cluster'
+//	  host: record.upstream_host
+//	  country: record["x-geo-country"]
+//	  subject: record.?user_key.orValue(null)
+//	  items: record.items.split(";")
+//
+// The expressions are compiled once (LoadMapping) and evaluated per record
+// with one reused activation per worker; `ts` and `items` are required, as
+// in v1. A record whose expression fails (a missing key, a wrong type) is a
+// bad line, counted and reported like any malformed v1 line. A null result,
+// or an absent optional, means the field is absent.
+//
+// A Mapping is safe for concurrent use.
+type Mapping struct {
+	file   audit.InputFile
+	csv    bool
+	fields [logNumFields]cel.Program
+}
+
+// mappingMaxSize bounds a mapping file: it is a short configuration file.
+const mappingMaxSize = 1 << 20
+
+// LoadMapping reads and compiles a mapping file. Problems are
+// audit.InputErrors located in the file (`mapping.yaml:7:12: fields.country:
+// ...`), all of them at once.
+func LoadMapping(path string) (*Mapping, error) {
+	name := filepath.ToSlash(path)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		var errs audit.InputErrors
+		errs.Add(name, 0, 0, "", "%s", logErrText(err))
+		return nil, errs.Err()
+	}
+	return ParseMapping(name, data)
+}
+
+// Input is the mapping file as a run input (kind "mapping"), so that the
+// run's integrity envelope says how foreign logs were read.
+func (m *Mapping) Input() audit.InputFile { return m.file }
+
+// mappingKind is what a v1 field's expression must give.
+type mappingKind uint8
+
+const (
+	mappingTime    mappingKind = iota // timestamp or RFC 3339 string
+	mappingString                     // string
+	mappingConsent                    // string or bool
+	mappingCount                      // int, uint or integral double, ≥ 0
+	mappingItems                      // list of strings
+)
+
+func mappingKindOf(field int) mappingKind {
+	switch field {
+	case logFieldTS:
+		return mappingTime
+	case logFieldItems:
+		return mappingItems
+	case logFieldConsent:
+		return mappingConsent
+	case logFieldRecords, logFieldSubjects, logFieldBytes:
+		return mappingCount
+	}
+	return mappingString
+}
+
+var mappingWant = [...]string{
+	mappingTime:    "a timestamp or an RFC 3339 string",
+	mappingString:  "a string",
+	mappingConsent: "a string or a bool",
+	mappingCount:   "an integer",
+	mappingItems:   "a list of strings",
+}
+
+// mappingEnv is the CEL environment of mappings, built once per process.
+var mappingEnv = sync.OnceValues(func() (*cel.Env, error) {
+	return cel.NewEnv(
+		cel.Variable("record", cel.MapType(cel.StringType, cel.DynType)),
+		cel.OptionalTypes(),
+		ext.Strings(),
+		ext.Lists(),
+		ext.Encoders(),
+		cel.CrossTypeNumericComparisons(true),
+	)
+})
+
+// ParseMapping compiles a mapping read from name (used in error
+// locations only).
+func ParseMapping(name string, data []byte) (*Mapping, error) {
+	var errs audit.InputErrors
+	fail := func(n *yaml.Node, field, format string, args ...any) {
+		line, col := 0, 0
+		if n != nil {
+			line, col = n.Line, n.Column
+		}
+		errs.Add(name, line, col, field, format, args...)
+	}
+	if len(data) > mappingMaxSize {
+		fail(nil, "", "mapping larger than %d bytes", mappingMaxSize)
+		return nil, errs.Err()
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		line := 0
+		msg := err.Error()
+		if _, err := fmt.Sscanf(msg, "yaml: line %d:", &line); err == nil {
+			msg = strings.TrimSpace(msg[strings.Index(msg, ":")+1:])
+			msg = strings.TrimSpace(msg[strings.Index(msg, ":")+1:])
+		} else {
+			msg = strings.TrimPrefix(msg, "yaml: ")
+		}
+		errs.Add(name, line, 0, "", "%s", msg)
+		return nil, errs.Err()
+	}
+	if len(doc.Content) == 0 {
+		fail(nil, "", "empty mapping (want format and fields)")
+		return nil, errs.Err()
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		fail(root, "", "want a mapping with format and fields")
+		return nil, errs.Err()
+	}
+	sum := sha256.Sum256(data)
+	m := &Mapping{file: audit.InputFile{Path: name, SHA256: hex.EncodeToString(sum[:]), Kind: "mapping", Size: int64(len(data))}}
+	var format, fields *yaml.Node
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], root.Content[i+1]
+		if seen[k.Value] {
+			fail(k, k.Value, "given twice")
+			continue
+		}
+		seen[k.Value] = true
+		switch k.Value {
+		case "apiVersion":
+			if v.Kind != yaml.ScalarNode || v.Value != "xborder/v1" {
+				fail(v, k.Value, "want xborder/v1")
+			}
+		case "kind":
+			if v.Kind != yaml.ScalarNode || v.Value != "LogMapping" {
+				fail(v, k.Value, "want LogMapping")
+			}
+		case "format":
+			format = v
+		case "fields":
+			fields = v
+		default:
+			fail(k, k.Value, "unknown field (want apiVersion, kind, format, fields)")
+		}
+	}
+	switch {
+	case format == nil:
+		fail(root, "format", "required: json or csv")
+	case format.Kind != yaml.ScalarNode || (format.Value != "json" && format.Value != "csv"):
+		fail(format, "format", "want json or csv")
+	default:
+		m.csv = format.Value == "csv"
+	}
+	if fields == nil {
+		fail(root, "fields", "required: a CEL expression for each v1 field read (ts and items at least)")
+		return nil, errs.Err()
+	}
+	if fields.Kind != yaml.MappingNode {
+		fail(fields, "fields", "want a mapping from v1 field names to CEL expressions")
+		return nil, errs.Err()
+	}
+	env, err := mappingEnv()
+	if err != nil {
+		// A programming error in this build, not a user problem.
+		panic(fmt.Sprintf("collectors: mapping CEL environment: %v", err))
+	}
+	lines := bytes.Split(data, []byte{'\n'})
+	var given [logNumFields]bool
+	for i := 0; i+1 < len(fields.Content); i += 2 {
+		k, v := fields.Content[i], fields.Content[i+1]
+		path := "fields." + k.Value
+		field := logFieldOf([]byte(k.Value))
+		switch {
+		case field < 0:
+			fail(k, path, "unknown field (v1 fields: %s)", strings.Join(logFieldNames[:], ", "))
+			continue
+		case given[field]:
+			fail(k, path, "given twice")
+			continue
+		}
+		given[field] = true
+		if v.Kind != yaml.ScalarNode || (v.Tag == "!!null" && v.Value == "") {
+			fail(v, path, "want a CEL expression")
+			continue
+		}
+		ast, iss := env.Compile(v.Value)
+		if iss != nil && iss.Err() != nil {
+			for _, e := range iss.Errors() {
+				line, col := mappingLocate(v, lines, e.Location.Line(), e.Location.Column())
+				errs.Add(name, line, col, path, "%s", e.Message)
+			}
+			continue
+		}
+		kind := mappingKindOf(field)
+		if !mappingTypeOK(kind, ast.OutputType()) {
+			fail(v, path, "the expression gives %s, want %s (or null)", ast.OutputType(), mappingWant[kind])
+			continue
+		}
+		prg, err := env.Program(ast, cel.EvalOptions(cel.OptOptimize))
+		if err != nil {
+			fail(v, path, "%v", err)
+			continue
+		}
+		m.fields[field] = prg
+	}
+	for _, f := range []int{logFieldTS, logFieldItems} {
+		if !given[f] {
+			fail(fields, "fields."+logFieldNames[f], "required")
+		}
+	}
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// mappingLocate turns a position in an expression (CEL: line 1-based,
+// column 0-based) into one in the mapping file.
+func mappingLocate(v *yaml.Node, lines [][]byte, line, col int) (int, int) {
+	if line < 1 {
+		return v.Line, v.Column
+	}
+	switch v.Style {
+	case yaml.LiteralStyle, yaml.FoldedStyle:
+		// The expression starts on the line after the indicator; the
+		// block's indentation is that of its first line.
+		indent := 0
+		if v.Line < len(lines) {
+			indent = len(lines[v.Line]) - len(bytes.TrimLeft(lines[v.Line], " "))
+		}
+		return v.Line + line, indent + col + 1
+	case yaml.DoubleQuotedStyle, yaml.SingleQuotedStyle:
+		if line == 1 {
+			return v.Line, v.Column + 1 + col
+		}
+	default:
+		if line == 1 {
+			return v.Line, v.Column + col
+		}
+	}
+	return v.Line + line - 1, 0
+}
+
+// mappingTypeOK says whether an expression's static type can give the kind
+// (dyn is checked per record).
+func mappingTypeOK(kind mappingKind, t *types.Type) bool {
+	switch t.Kind() {
+	case types.DynKind, types.AnyKind, types.NullTypeKind:
+		return true
+	case types.OpaqueKind:
+		if t.TypeName() == types.OptionalType.TypeName() && len(t.Parameters()) == 1 {
+			return mappingTypeOK(kind, t.Parameters()[0])
+		}
+		return false
+	case types.TimestampKind:
+		return kind == mappingTime
+	case types.StringKind:
+		return kind == mappingTime || kind == mappingString || kind == mappingConsent
+	case types.BoolKind:
+		return kind == mappingConsent
+	case types.IntKind, types.UintKind, types.DoubleKind:
+		return kind == mappingCount
+	case types.ListKind:
+		if kind != mappingItems {
+			return false
+		}
+		switch e := t.Parameters()[0]; e.Kind() {
+		case types.StringKind, types.DynKind, types.AnyKind:
+			return true
+		}
+	}
+	return false
+}
+
+// mappingActivation is the one variable of a mapping's expressions. A
+// worker reuses it for every record.
+type mappingActivation struct{ record ref.Val }
+
+func (a *mappingActivation) ResolveName(name string) (any, bool) {
+	if name == "record" {
+		return a.record, true
+	}
+	return nil, false
+}
+
+func (a *mappingActivation) Parent() interpreter.Activation { return nil }
+
+// mappingReader is one worker's evaluator: its source record, activation
+// and scratch space, reused from record to record.
+type mappingReader struct {
+	m    *Mapping
+	syms *logSyms
+	act  mappingActivation
+	obj  map[string]any    // the current JSON record
+	row  map[string]string // the current CSV row
+	csv  *logCSV           // splits CSV rows
+	b     []byte
+	canon []byte
+	list  []*logSym
+}
+
+func newMappingReader(m *Mapping, syms *logSyms) *mappingReader {
+	return &mappingReader{m: m, syms: syms, obj: map[string]any{}, row: map[string]string{}, csv: newLogCSV(syms)}
+}
+
+// logMappedBad is why a mapped record is bad, with its text; the text never
+// holds a value from the record.
+type logMappedBad struct {
+	ok, blank bool
+	reason    string
+}
+
+// json reads one JSON Lines line into r.
+func (mr *mappingReader) json(line []byte, r *logRecord) logMappedBad {
+	r.reset()
+	if len(bytes.TrimSpace(line)) == 0 {
+		return logMappedBad{blank: true}
+	}
+	clear(mr.obj)
+	if err := json.Unmarshal(line, &mr.obj); err != nil {
+		if _, ok := err.(*json.UnmarshalTypeError); ok {
+			return logMappedBad{reason: "not a json object"}
+		}
+		if se, ok := err.(*json.SyntaxError); ok {
+			return logMappedBad{reason: fmt.Sprintf("invalid json at byte %d", se.Offset)}
+		}
+		return logMappedBad{reason: "invalid json"}
+	}
+	mr.act.record = types.DefaultTypeAdapter.NativeToValue(mr.obj)
+	return mr.eval(r)
+}
+
+// csvRow reads one CSV record (without its terminator) into r; names are
+// the header's column names. Every column is in the record, an empty cell
+// as "" (which a string field takes as absent).
+func (mr *mappingReader) csvRow(rec []byte, names []string, r *logRecord) logMappedBad {
+	r.reset()
+	if len(rec) == 0 {
+		return logMappedBad{blank: true}
+	}
+	fields, bad := mr.csv.split(rec)
+	if bad.code != logOK {
+		return logMappedBad{reason: bad.reason()}
+	}
+	if len(fields) != len(names) {
+		return logMappedBad{reason: logBad{code: logBadCSVFields, a: len(fields), b: len(names)}.reason()}
+	}
+	for i, f := range fields {
+		mr.row[names[i]] = string(logTrimSpace(f))
+	}
+	mr.act.record = types.DefaultTypeAdapter.NativeToValue(mr.row)
+	return mr.eval(r)
+}
+
+// eval evaluates every field's expression over the current record.
+func (mr *mappingReader) eval(r *logRecord) logMappedBad {
+	for field, prg := range mr.m.fields {
+		if prg == nil {
+			continue
+		}
+		v, _, err := prg.Eval(&mr.act)
+		if err != nil {
+			return logMappedBad{reason: "fields." + logFieldNames[field] + ": " + mappingErrText(err)}
+		}
+		if msg := mr.set(field, v, r); msg != "" {
+			return logMappedBad{reason: "fields." + logFieldNames[field] + ": " + msg}
+		}
+	}
+	if bad := logCheck(r); bad.code != logOK {
+		return logMappedBad{reason: bad.reason()}
+	}
+	return logMappedBad{ok: true}
+}
+
+// mappingErrText is a CEL evaluation error without any value it may quote:
+// the text is cut at the first quote.
+func mappingErrText(err error) string {
+	s := err.Error()
+	if i := strings.IndexAny(s, "\"'`"); i >= 0 {
+		s = strings.TrimRight(s[:i], " :(")
+	}
+	if len(s) > 120 {
+		s = s[:120]
+	}
+	return s
+}
+
+// set stores the value of one field in r; it returns what is wrong with
+// the value, or "".
+func (mr *mappingReader) set(field int, v ref.Val, r *logRecord) string {
+	if o, ok := v.(*types.Optional); ok {
+		if !o.HasValue() {
+			r.clear(field)
+			return ""
+		}
+		v = o.GetValue()
+	}
+	if v == types.NullValue {
+		r.clear(field)
+		return ""
+	}
+	kind := mappingKindOf(field)
+	switch kind {
+	case mappingTime:
+		switch t := v.(type) {
+		case types.Timestamp:
+			r.setTime(t.Unix())
+			return ""
+		case types.String:
+			if secs, ok := logParseTime([]byte(t)); ok {
+				r.setTime(secs)
+				return ""
+			}
+			return "not RFC 3339"
+		}
+	case mappingString, mappingConsent:
+		switch s := v.(type) {
+		case types.String:
+			mr.b = append(mr.b[:0], s...)
+			mr.syms.setString(r, field, mr.b, &mr.canon)
+			return ""
+		case types.Bool:
+			if kind == mappingConsent {
+				if s {
+					r.seen |= 1 << field
+					r.consent = true
+				} else {
+					r.clear(field)
+				}
+				return ""
+			}
+		}
+	case mappingCount:
+		var n int64
+		switch x := v.(type) {
+		case types.Int:
+			n = int64(x)
+		case types.Uint:
+			if x > math.MaxInt64 {
+				return "out of range"
+			}
+			n = int64(x)
+		case types.Double:
+			f := float64(x)
+			if f != math.Trunc(f) || math.IsInf(f, 0) {
+				return "not an integer"
+			}
+			if f >= math.MaxInt64 || f <= math.MinInt64 {
+				return "out of range"
+			}
+			n = int64(f)
+		default:
+			return fmt.Sprintf("got %s, want %s", v.Type().TypeName(), mappingWant[kind])
+		}
+		if n < 0 {
+			return "negative"
+		}
+		r.setCount(field, n)
+		return ""
+	case mappingItems:
+		l, ok := v.(traits.Lister)
+		if !ok {
+			break
+		}
+		list := mr.list[:0]
+		for it := l.Iterator(); it.HasNext() == types.True; {
+			s, ok := it.Next().(types.String)
+			if !ok {
+				return "an item is not a string"
+			}
+			if len(s) > 0 {
+				mr.b = append(mr.b[:0], s...)
+				list = logAddSym(list, mr.syms.item.get(mr.b))
+			}
+		}
+		mr.list = list
+		r.itemSet, r.items = nil, append(r.items[:0], list...)
+		r.seen |= 1 << logFieldItems
+		return ""
+	}
+	return fmt.Sprintf("got %s, want %s", v.Type().TypeName(), mappingWant[kind])
+}
+
+// setTime sets `ts` from Unix seconds.
+func (r *logRecord) setTime(secs int64) {
+	r.ts, r.day = secs, logKSTDay(secs)
+	r.seen |= 1 << logFieldTS
+}
+
+// mappingCSVHeader reads a mapped CSV file's header: its column names,
+// trimmed, each once.
+func mappingCSVHeader(fields [][]byte) ([]string, []string) {
+	names := make([]string, len(fields))
+	var problems []string
+	for i, f := range fields {
+		names[i] = string(logTrimSpace(f))
+		if slices.Contains(names[:i], names[i]) {
+			problems = append(problems, fmt.Sprintf("duplicate column %q", names[i]))
+		}
+	}
+	return names, problems
+}
+
+// kindOf tells whether a file is read through the mapping: JSON sources
+// are .jsonl, .ndjson, .json and .log files, CSV sources .csv files, each
+// optionally .gz or .zst.
+func (m *Mapping) kindOf(name string) (csv bool, comp logCompression, ok bool) {
+	lower := strings.ToLower(name)
+	switch {
+	case strings.HasSuffix(lower, ".gz"):
+		comp, lower = logCompGzip, strings.TrimSuffix(lower, ".gz")
+	case strings.HasSuffix(lower, ".zst"):
+		comp, lower = logCompZstd, strings.TrimSuffix(lower, ".zst")
+	}
+	ext := filepath.Ext(lower)
+	if m.csv {
+		return true, comp, ext == ".csv"
+	}
+	switch ext {
+	case ".jsonl", ".ndjson", ".json", ".log":
+		return false, comp, true
+	}
+	return false, logCompNone, false
+}
+
+// formats names the files kindOf accepts, for errors.
+func (m *Mapping) formats() string {
+	if m.csv {
+		return ".csv (the mapping's format)"
+	}
+	return ".jsonl, .ndjson, .json or .log (the mapping's format)"
+}
+
+// mappedChunk reads a chunk of a file through the mapping.
+func (a *logAcc) mappedChunk(mr *mappingReader, r *logRecord, st *logFileStats, ch logChunk) {
+	data, line := ch.data, ch.line
+	for i := 0; i < len(data); {
+		var end int
+		if ch.file.csv {
+			end = logCSVRecordEnd(data, i)
+		} else if k := bytes.IndexByte(data[i:], '\n'); k >= 0 {
+			end = i + k
+		} else {
+			end = len(data)
+		}
+		rec := data[i:end]
+		nl := int64(0)
+		if ch.file.csv && bytes.IndexByte(rec, '"') >= 0 {
+			nl = int64(bytes.Count(rec, []byte{'\n'}))
+		}
+		if k := len(rec); k > 0 && rec[k-1] == '\r' {
+			rec = rec[:k-1]
+		}
+		var res logMappedBad
+		if ch.file.csv {
+			res = mr.csvRow(rec, ch.file.names, r)
+		} else {
+			res = mr.json(rec, r)
+		}
+		switch {
+		case res.blank:
+		case res.ok:
+			st.lines++
+			a.add(st, r)
+		default:
+			st.lines++
+			st.addBadText(line, res.reason)
+		}
+		line += 1 + nl
+		i = end + 1
+	}
+}
