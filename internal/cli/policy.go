@@ -101,8 +101,12 @@ type policyTestOutcome struct {
 	FileCoverage map[string]float64 `json:"fileCoverage,omitempty"`
 	Threshold    *float64           `json:"threshold,omitempty"`
 	verbose      bool
+	// exact is the unrounded total the threshold is compared with, so that
+	// 94.96% does not pass a 95% gate by being printed as 95.0%.
+	exact float64
 }
 
+// policyTestResult is one test_ rule's outcome, located.
 type policyTestResult struct {
 	File    string `json:"file"`
 	Line    int    `json:"line"`
@@ -115,7 +119,7 @@ type policyTestResult struct {
 
 // underThreshold reports whether a coverage threshold was set and missed.
 func (o *policyTestOutcome) underThreshold() bool {
-	return o.Threshold != nil && o.Coverage != nil && *o.Coverage < *o.Threshold
+	return o.Threshold != nil && o.Coverage != nil && o.exact < *o.Threshold
 }
 
 func runPolicyTest(cmd *cobra.Command, e *env, f *policyTestFlags, dirs []string) error {
@@ -141,6 +145,7 @@ func runPolicyTest(cmd *cobra.Command, e *env, f *policyTestFlags, dirs []string
 	if coverage {
 		total := roundPct(rep.Coverage)
 		out.Coverage = &total
+		out.exact = rep.Coverage
 		out.FileCoverage = make(map[string]float64, len(rep.FileCoverage))
 		for name, c := range rep.FileCoverage {
 			out.FileCoverage[name] = roundPct(c)
@@ -156,7 +161,7 @@ func runPolicyTest(cmd *cobra.Command, e *env, f *policyTestFlags, dirs []string
 	case out.Failed > 0:
 		return withCode(ExitFindings, nil)
 	case out.underThreshold():
-		return withCode(ExitFindings, fmt.Errorf("coverage %.1f%% is under --threshold %g%%", *out.Coverage, *out.Threshold))
+		return withCode(ExitFindings, fmt.Errorf("coverage %.2f%% is under --threshold %g%%", out.exact, *out.Threshold))
 	}
 	return nil
 }
