@@ -79,9 +79,10 @@ docs: build ## regenerate docs/rules.md from the rules' METADATA
 # report tests read PDFs back with poppler (pdftotext, pdffonts), check them
 # with qpdf and render the HTML report in headless chromium; fonts-nanum is
 # only the source of reports/fonts/ (see `make fonts`): tests use the
-# committed copy.
+# committed copy. The history tests edit a database behind xborder's back
+# with the sqlite3 CLI to show that `verify --db` notices.
 TOOLS := jq:jq pdftotext:poppler-utils pdffonts:poppler-utils qpdf:qpdf chromium:chromium \
-	/usr/share/fonts/truetype/nanum/NanumGothic.ttf:fonts-nanum
+	/usr/share/fonts/truetype/nanum/NanumGothic.ttf:fonts-nanum sqlite3:sqlite3
 
 tools: ## install what the tests need from Debian's packages (root: apt-get) when missing
 	@need=(); for t in $(TOOLS); do cmd=$${t%%:*}; pkg=$${t##*:}; \

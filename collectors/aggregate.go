@@ -88,12 +88,12 @@ type aggCell struct {
 	withdrawnConsent int64
 	consentExamples  []consentExample
 	bytes            int64
-	distinct       aggDistinct
-	items          aggSet
-	countries      aggSet
-	hosts          aggSet
-	protections    aggSet
-	tls            aggSet
+	distinct         aggDistinct
+	items            aggSet
+	countries        aggSet
+	hosts            aggSet
+	protections      aggSet
+	tls              aggSet
 }
 
 // aggSet is a set of strings; nil is empty.

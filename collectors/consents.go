@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/bits"
 	"os"
 	"runtime"
 	"slices"
@@ -39,11 +40,12 @@ import (
 // has at least one entry for; records of other flows, and batch records
 // without a subject, keep the log's own `consent` field.
 //
-// Memory is bounded by the number of entries, 24 bytes each: per flow, a
-// slice of {subject hash, granted, withdrawn} sorted for binary search. The
+// Memory is bounded by the number of entries, about 28 bytes each: per
+// flow, a slice of {subject hash, granted, withdrawn} (24 bytes) sorted by
+// subject, and a bucket index over it (4 bytes per 2–4 entries). The
 // subject key itself is never kept; subjects are matched by the same 64-bit
-// hash the aggregation counts distinct subjects with (a collision between
-// two subjects is about 1 in 10^6 for 10^7 subjects squared over 2^64).
+// hash the aggregation counts distinct subjects with (the chance that two
+// of 10^7 subjects share a hash is about 3 in a million).
 type ConsentLedger struct {
 	flows   map[string]*consentFlow
 	files   []aggFile // digests and line accounting, sorted by path
@@ -59,9 +61,41 @@ type consentEntry struct {
 }
 
 // consentFlow is the ledger of one flow, sorted by subject then grant.
+// The subject hashes are uniform, so the index of the first entry of each
+// bucket of their top bits (about four entries a bucket) turns a lookup
+// into one or two cache misses instead of a binary search over the whole
+// ledger: 4 bytes of index per 4 entries.
 type consentFlow struct {
 	name    string
 	entries []consentEntry
+	index   []uint32 // index[b] is the first entry whose subject>>shift ≥ b; len 2^bits+1
+	shift   uint8
+}
+
+// consentIndexMin is the ledger size from which a flow gets an index.
+const consentIndexMin = 1 << 10
+
+// sortAndIndex sorts the entries and builds the bucket index.
+func (cf *consentFlow) sortAndIndex() {
+	if !slices.IsSortedFunc(cf.entries, consentCompare) { // one file: already merged in order
+		slices.SortFunc(cf.entries, consentCompare)
+	}
+	cf.entries = slices.Clip(cf.entries)
+	cf.index = nil
+	n := len(cf.entries)
+	if n < consentIndexMin || n > math.MaxUint32 {
+		return
+	}
+	b := bits.Len(uint(n)) - 2
+	cf.shift = uint8(64 - b)
+	cf.index = make([]uint32, 1<<b+1)
+	e := 0
+	for bucket := range cf.index {
+		for e < n && cf.entries[e].subject>>cf.shift < uint64(bucket) {
+			e++
+		}
+		cf.index[bucket] = uint32(e)
+	}
 }
 
 // Consent example kinds, and how many examples of each kind a flow-day
@@ -171,6 +205,10 @@ func RedactSubject(key string) string {
 func (cf *consentFlow) lookup(subject uint64, ts int64) uint8 {
 	e := cf.entries
 	lo, hi := 0, len(e)
+	if cf.index != nil {
+		b := subject >> cf.shift
+		lo, hi = int(cf.index[b]), int(cf.index[b+1])
+	}
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
 		if e[m].subject < subject {
@@ -371,10 +409,7 @@ func ReadConsents(ctx context.Context, m *audit.Manifests, paths []string) (*Con
 		return nil, errs.Err()
 	}
 	for _, cf := range l.flows {
-		slices.SortFunc(cf.entries, func(a, b consentEntry) int {
-			return cmp.Or(cmp.Compare(a.subject, b.subject), cmp.Compare(a.granted, b.granted), cmp.Compare(a.withdrawn, b.withdrawn))
-		})
-		cf.entries = slices.Clip(cf.entries)
+		cf.sortAndIndex()
 		l.entries += int64(len(cf.entries))
 	}
 	l.ignored = p.ignored
@@ -395,35 +430,35 @@ type consentBad struct{ reason string }
 
 // consentLine is one decoded ledger line before validation.
 type consentLine struct {
-	subject, flow, granted, withdrawn string
+	subject, flow, granted, withdrawn []byte
 	hasWithdrawn                      bool
 }
 
 // entry validates a decoded line into an entry of flow, or says why the
 // line is bad.
-func (p *consentParser) entry(l consentLine, canon *[]byte) (e consentEntry, flow string, bad string) {
+func (p *consentParser) entry(l consentLine, canon *[]byte) (e consentEntry, flow []byte, bad string) {
 	switch {
-	case l.subject == "":
-		return e, "", "missing subject"
-	case l.flow == "":
-		return e, "", "missing flow"
-	case l.granted == "":
-		return e, "", "missing granted"
+	case len(l.subject) == 0:
+		return e, nil, "missing subject"
+	case len(l.flow) == 0:
+		return e, nil, "missing flow"
+	case len(l.granted) == 0:
+		return e, nil, "missing granted"
 	}
-	g, ok := logParseTime([]byte(l.granted))
+	g, ok := logParseTime(l.granted)
 	if !ok {
-		return e, "", "granted: not an RFC 3339 time"
+		return e, nil, "granted: not an RFC 3339 time"
 	}
 	w := int64(math.MaxInt64)
-	if l.hasWithdrawn && l.withdrawn != "" {
-		if w, ok = logParseTime([]byte(l.withdrawn)); !ok {
-			return e, "", "withdrawn: not an RFC 3339 time"
+	if l.hasWithdrawn && len(l.withdrawn) != 0 {
+		if w, ok = logParseTime(l.withdrawn); !ok {
+			return e, nil, "withdrawn: not an RFC 3339 time"
 		}
 		if w < g {
-			return e, "", "withdrawn: before granted"
+			return e, nil, "withdrawn: before granted"
 		}
 	}
-	s := []byte(l.subject)
+	s := l.subject
 	if !utf8.Valid(s) {
 		*canon = logCanonBytes((*canon)[:0], s)
 		s = *canon
@@ -442,9 +477,19 @@ type consentChunk struct {
 
 // consentPart is what one worker collected.
 type consentPart struct {
-	entries map[string][]consentEntry
+	entries map[string]*[]consentEntry
 	q       audit.FileQuality
 	ignored int64
+}
+
+func newConsentPart() *consentPart { return &consentPart{entries: map[string]*[]consentEntry{}} }
+
+// sort sorts the part's entries of every flow, in the worker that read
+// them.
+func (pt *consentPart) sort() {
+	for _, es := range pt.entries {
+		slices.SortFunc(*es, consentCompare)
+	}
 }
 
 func (pt *consentPart) bad(line int64, reason string) {
@@ -453,14 +498,19 @@ func (pt *consentPart) bad(line int64, reason string) {
 	pt.q.Examples = aggFirstExamples(pt.q.Examples, []audit.BadLine{{Line: line, Reason: reason}})
 }
 
-func (p *consentParser) keep(pt *consentPart, e consentEntry, flow string) {
+func (p *consentParser) keep(pt *consentPart, e consentEntry, flow []byte) {
 	pt.q.Lines++
 	pt.q.Records++
-	if !p.all && !p.declared[flow] {
+	if !p.all && !p.declared[string(flow)] {
 		pt.ignored++
 		return
 	}
-	pt.entries[flow] = append(pt.entries[flow], e)
+	es := pt.entries[string(flow)]
+	if es == nil {
+		es = new([]consentEntry)
+		pt.entries[string(flow)] = es
+	}
+	*es = append(*es, e)
 }
 
 // readFile reads one ledger file, hashing it as it goes.
@@ -516,16 +566,73 @@ func (p *consentParser) readFile(ctx context.Context, f *logFile) (audit.InputFi
 		q.Bad += pt.q.Bad
 		q.Examples = aggFirstExamples(q.Examples, pt.q.Examples)
 		p.ignored += pt.ignored
-		for flow, es := range pt.entries {
+	}
+	// The parts are sorted (by the workers, in parallel): merge them into
+	// one allocation per flow; the parts' slices are garbage afterwards.
+	for _, pt := range parts {
+		for flow := range pt.entries {
 			cf := p.flows[flow]
 			if cf == nil {
 				cf = &consentFlow{name: flow}
 				p.flows[flow] = cf
 			}
-			cf.entries = append(cf.entries, es...)
+			var sorted [][]consentEntry
+			for _, other := range parts {
+				if o := other.entries[flow]; o != nil {
+					sorted = append(sorted, *o)
+					*o = nil
+				}
+			}
+			cf.entries = consentMerge(cf.entries, sorted)
 		}
 	}
 	return file, q, nil
+}
+
+func consentLess(a, b consentEntry) bool {
+	switch {
+	case a.subject != b.subject:
+		return a.subject < b.subject
+	case a.granted != b.granted:
+		return a.granted < b.granted
+	}
+	return a.withdrawn < b.withdrawn
+}
+
+func consentCompare(a, b consentEntry) int {
+	switch {
+	case consentLess(a, b):
+		return -1
+	case consentLess(b, a):
+		return 1
+	}
+	return 0
+}
+
+// consentMerge appends the merge of sorted slices to dst, growing it once.
+func consentMerge(dst []consentEntry, sorted [][]consentEntry) []consentEntry {
+	n := 0
+	for _, s := range sorted {
+		n += len(s)
+	}
+	dst = slices.Grow(dst, n)
+	sorted = slices.DeleteFunc(sorted, func(s []consentEntry) bool { return len(s) == 0 })
+	for len(sorted) > 1 {
+		best := 0
+		for i := 1; i < len(sorted); i++ {
+			if consentLess(sorted[i][0], sorted[best][0]) {
+				best = i
+			}
+		}
+		dst = append(dst, sorted[best][0])
+		if sorted[best] = sorted[best][1:]; len(sorted[best]) == 0 {
+			sorted = slices.Delete(sorted, best, best+1)
+		}
+	}
+	if len(sorted) == 1 {
+		dst = append(dst, sorted[0]...)
+	}
+	return dst
 }
 
 // readJSONL parses JSON Lines on GOMAXPROCS workers, in chunks of lines.
@@ -535,7 +642,7 @@ func (p *consentParser) readJSONL(ctx context.Context, in io.Reader) ([]*consent
 	parts := make([]*consentPart, workers)
 	var wg sync.WaitGroup
 	for i := range parts {
-		pt := &consentPart{entries: map[string][]consentEntry{}}
+		pt := newConsentPart()
 		parts[i] = pt
 		wg.Go(func() {
 			var canon []byte
@@ -544,45 +651,76 @@ func (p *consentParser) readJSONL(ctx context.Context, in io.Reader) ([]*consent
 					p.jsonLine(pt, ch.first+int64(j), line, &canon)
 				}
 			}
+			pt.sort()
 		})
 	}
-	err := consentSplitLines(ctx, in, work)
+	long := newConsentPart()
+	err := consentSplitLines(ctx, in, work, long)
 	close(work)
 	wg.Wait()
-	return parts, err
+	return append(parts, long), err
 }
 
 // consentSplitLines cuts the input into chunks of lines. A line longer
-// than logMaxLine is cut too (and then reported as bad JSON).
-func consentSplitLines(ctx context.Context, in io.Reader, work chan<- consentChunk) error {
-	sc := bufio.NewScanner(in)
-	sc.Buffer(make([]byte, 64<<10), logMaxLine)
+// than logMaxLine is a bad line (counted in long, as the log reader counts
+// it), skipped without being held in memory whole.
+func consentSplitLines(ctx context.Context, in io.Reader, work chan<- consentChunk, long *consentPart) error {
+	br := bufio.NewReaderSize(in, 64<<10)
 	line := int64(1)
 	ch := consentChunk{first: line}
 	var buf []byte
-	for sc.Scan() {
-		b := sc.Bytes()
-		start := len(buf)
-		buf = append(buf, b...)
-		ch.lines = append(ch.lines, buf[start:len(buf):len(buf)])
+	send := func() error {
+		select {
+		case work <- ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		ch, buf = consentChunk{first: line}, nil
+		return nil
+	}
+	for {
+		b, err := br.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			acc := append([]byte(nil), b...)
+			for errors.Is(err, bufio.ErrBufferFull) && len(acc) <= logMaxLine {
+				b, err = br.ReadSlice('\n')
+				acc = append(acc, b...)
+			}
+			for errors.Is(err, bufio.ErrBufferFull) { // past the limit: skip the rest
+				_, err = br.ReadSlice('\n')
+			}
+			if len(bytes.TrimRight(acc, "\r\n")) > logMaxLine {
+				long.bad(line, "line too long")
+				b = nil
+			} else {
+				b = acc
+			}
+		}
+		if err != nil && err != io.EOF {
+			return err
+		}
+		if len(b) == 0 && err == io.EOF {
+			break
+		}
+		if b != nil {
+			start := len(buf)
+			buf = append(buf, bytes.TrimRight(b, "\n")...)
+			ch.lines = append(ch.lines, buf[start:len(buf):len(buf)])
+		} else {
+			ch.lines = append(ch.lines, nil) // keeps the line numbers of the chunk
+		}
 		line++
 		if len(ch.lines) == consentChunkLines {
-			select {
-			case work <- ch:
-			case <-ctx.Done():
-				return ctx.Err()
+			if err := send(); err != nil {
+				return err
 			}
-			ch, buf = consentChunk{first: line}, nil
 		}
-	}
-	if err := sc.Err(); err != nil {
-		if errors.Is(err, bufio.ErrTooLong) {
-			return fmt.Errorf("line %d: longer than %d bytes", line, logMaxLine)
+		if err == io.EOF {
+			break
 		}
-		return err
 	}
 	if len(ch.lines) > 0 {
-		work <- ch
+		return send()
 	}
 	return nil
 }
@@ -603,17 +741,14 @@ func (p *consentParser) jsonLine(pt *consentPart, n int64, line []byte, canon *[
 	if len(line) == 0 {
 		return
 	}
-	var v consentJSON
-	if err := json.Unmarshal(line, &v); err != nil {
-		pt.bad(n, consentJSONReason(err))
-		return
+	l, ok := consentScan(line)
+	if !ok {
+		var bad string
+		if l, bad = consentDecode(line); bad != "" {
+			pt.bad(n, bad)
+			return
+		}
 	}
-	if len(v.Version) > 0 && v.Version[0] != '"' && string(v.Version) != "null" {
-		pt.bad(n, "version: not a string")
-		return
-	}
-	l := consentLine{subject: deref(v.Subject), flow: deref(v.Flow), granted: deref(v.Granted),
-		withdrawn: deref(v.Withdrawn), hasWithdrawn: v.Withdrawn != nil}
 	e, flow, bad := p.entry(l, canon)
 	if bad != "" {
 		pt.bad(n, bad)
@@ -622,11 +757,130 @@ func (p *consentParser) jsonLine(pt *consentPart, n int64, line []byte, canon *[
 	p.keep(pt, e, flow)
 }
 
-func deref(s *string) string {
-	if s == nil {
-		return ""
+// consentDecode decodes a ledger line with encoding/json: the careful
+// path for every line consentScan declines, with the reason a bad line is
+// bad.
+func consentDecode(line []byte) (consentLine, string) {
+	var v consentJSON
+	if err := json.Unmarshal(line, &v); err != nil {
+		return consentLine{}, consentJSONReason(err)
 	}
-	return *s
+	if len(v.Version) > 0 && v.Version[0] != '"' && string(v.Version) != "null" {
+		return consentLine{}, "version: not a string"
+	}
+	l := consentLine{hasWithdrawn: v.Withdrawn != nil}
+	for _, f := range []struct {
+		dst *[]byte
+		src *string
+	}{{&l.subject, v.Subject}, {&l.flow, v.Flow}, {&l.granted, v.Granted}, {&l.withdrawn, v.Withdrawn}} {
+		if f.src != nil {
+			*f.dst = []byte(*f.src)
+		}
+	}
+	return l, ""
+}
+
+// consentScan reads the common shape of a ledger line without
+// encoding/json: one flat object of the six known keys whose values are
+// strings without escapes, null or booleans. It declines (ok=false)
+// anything else, which consentDecode then reads, so that both agree on
+// every line (a fuzz test checks). The values alias line.
+func consentScan(line []byte) (l consentLine, ok bool) {
+	i := consentWS(line, 0)
+	if i >= len(line) || line[i] != '{' {
+		return l, false
+	}
+	i = consentWS(line, i+1)
+	if i < len(line) && line[i] == '}' {
+		return l, consentWS(line, i+1) == len(line)
+	}
+	for {
+		key, next, ok := consentScanString(line, i)
+		if !ok {
+			return l, false
+		}
+		i = consentWS(line, next)
+		if i >= len(line) || line[i] != ':' {
+			return l, false
+		}
+		i = consentWS(line, i+1)
+		var val []byte
+		kind := byte(0) // '"' string, 'n' null, 'b' boolean
+		switch {
+		case i < len(line) && line[i] == '"':
+			if val, i, ok = consentScanString(line, i); !ok {
+				return l, false
+			}
+			kind = '"'
+		case bytes.HasPrefix(line[i:], []byte("null")):
+			i, kind = i+4, 'n'
+		case bytes.HasPrefix(line[i:], []byte("true")):
+			i, kind = i+4, 'b'
+		case bytes.HasPrefix(line[i:], []byte("false")):
+			i, kind = i+5, 'b'
+		default:
+			return l, false
+		}
+		if kind != '"' && (string(key) == "subject" || string(key) == "flow" || string(key) == "granted") {
+			return l, false
+		}
+		switch string(key) {
+		case "subject":
+			l.subject = val
+		case "flow":
+			l.flow = val
+		case "granted":
+			l.granted = val
+		case "withdrawn":
+			if kind == 'b' {
+				return l, false
+			}
+			l.withdrawn, l.hasWithdrawn = val, kind == '"'
+		case "separate":
+			if kind == '"' {
+				return l, false
+			}
+		case "version":
+			if kind == 'b' {
+				return l, false
+			}
+		default:
+			return l, false
+		}
+		i = consentWS(line, i)
+		if i < len(line) && line[i] == ',' {
+			i = consentWS(line, i+1)
+			continue
+		}
+		if i < len(line) && line[i] == '}' {
+			return l, consentWS(line, i+1) == len(line)
+		}
+		return l, false
+	}
+}
+
+// consentScanString reads a JSON string at line[i] that has no escape,
+// no control character and valid UTF-8; it returns its content and the
+// index after its closing quote.
+func consentScanString(line []byte, i int) ([]byte, int, bool) {
+	if i >= len(line) || line[i] != '"' {
+		return nil, i, false
+	}
+	j := i + 1
+	for j < len(line) && line[j] != '"' && line[j] != '\\' && line[j] >= 0x20 {
+		j++
+	}
+	if j >= len(line) || line[j] != '"' || !utf8.Valid(line[i+1:j]) {
+		return nil, i, false
+	}
+	return line[i+1 : j], j + 1, true
+}
+
+func consentWS(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n') {
+		i++
+	}
+	return i
 }
 
 // consentJSONReason names the problem of a line encoding/json rejected,
@@ -659,7 +913,7 @@ func (p *consentParser) readCSV(ctx context.Context, f *logFile, in io.Reader) (
 	r := csv.NewReader(in)
 	r.FieldsPerRecord = -1
 	r.ReuseRecord = true
-	pt := &consentPart{entries: map[string][]consentEntry{}}
+	pt := newConsentPart()
 	var col [6]int
 	header := true
 	var canon []byte
@@ -725,17 +979,20 @@ func (p *consentParser) readCSV(ctx context.Context, f *logFile, in io.Reader) (
 			}
 		}
 		var l consentLine
-		l.subject, _ = get(0)
-		l.flow, _ = get(1)
-		l.granted, _ = get(2)
-		l.withdrawn, l.hasWithdrawn = get(3)
-		e, flow, bad := p.entry(l, &canon)
+		var withdrawn string
+		subject, _ := get(0)
+		flow, _ := get(1)
+		granted, _ := get(2)
+		withdrawn, l.hasWithdrawn = get(3)
+		l.subject, l.flow, l.granted, l.withdrawn = []byte(subject), []byte(flow), []byte(granted), []byte(withdrawn)
+		e, flowName, bad := p.entry(l, &canon)
 		if bad != "" {
 			pt.bad(int64(line), bad)
 			continue
 		}
-		p.keep(pt, e, flow)
+		p.keep(pt, e, flowName)
 	}
+	pt.sort()
 	return []*consentPart{pt}, nil // an empty file has no header and no entries
 }
 

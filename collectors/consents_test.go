@@ -5,11 +5,15 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
+	"fmt"
 	"math"
+	"math/bits"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -399,4 +403,120 @@ func FuzzConsentLedger(f *testing.F) {
 			}
 		}
 	})
+}
+
+// FuzzConsentScan checks the fast ledger-line reader against
+// encoding/json: whatever consentScan accepts, consentDecode accepts too,
+// with the same values.
+func FuzzConsentScan(f *testing.F) {
+	for _, line := range strings.Split(consentLedgerJSONL, "\n") {
+		f.Add([]byte(line))
+	}
+	f.Add([]byte(`{"subject":"a","subject":"b","flow":"pay","granted":"2024-01-01T00:00:00Z","withdrawn":null,"separate":null,"version":null}`))
+	f.Add([]byte(`{ "subject" : "é" , "flow":"p\u0061y", "granted":"x" }`))
+	f.Add([]byte(`{"Subject":"a"}`))
+	f.Fuzz(func(t *testing.T, line []byte) {
+		fast, ok := consentScan(line)
+		if !ok {
+			return
+		}
+		slow, bad := consentDecode(line)
+		if bad != "" {
+			t.Fatalf("scan accepted %q, encoding/json rejects it: %s", line, bad)
+		}
+		if !bytes.Equal(fast.subject, slow.subject) || !bytes.Equal(fast.flow, slow.flow) || !bytes.Equal(fast.granted, slow.granted) ||
+			!bytes.Equal(fast.withdrawn, slow.withdrawn) || fast.hasWithdrawn != slow.hasWithdrawn {
+			t.Fatalf("%q: scan %+v, encoding/json %+v", line, fast, slow)
+		}
+	})
+}
+
+// TestConsentIndex: with the bucket index (large ledgers) a lookup gives
+// what a binary search over the whole ledger gives, for subjects in the
+// ledger and not, at the bucket edges too.
+func TestConsentIndex(t *testing.T) {
+	var entries []consentEntry
+	for i := range 5000 {
+		h := aggHash([]byte(fmt.Sprintf("u:%d", i)))
+		entries = append(entries, consentEntry{subject: h, granted: int64(i % 7), withdrawn: int64(10 + i%5)})
+		if i%3 == 0 {
+			entries = append(entries, consentEntry{subject: h, granted: 20, withdrawn: math.MaxInt64})
+		}
+	}
+	entries = append(entries, consentEntry{subject: 0, granted: 0, withdrawn: math.MaxInt64},
+		consentEntry{subject: math.MaxUint64, granted: 0, withdrawn: math.MaxInt64})
+	indexed := &consentFlow{entries: slices.Clone(entries)}
+	indexed.sortAndIndex()
+	if indexed.index == nil || len(indexed.index) != 1<<(bits.Len(uint(len(entries)))-2)+1 {
+		t.Fatalf("index of %d entries: %d buckets", len(entries), len(indexed.index))
+	}
+	plain := &consentFlow{entries: slices.Clone(indexed.entries)}
+	var probes []uint64
+	for _, e := range entries {
+		probes = append(probes, e.subject, e.subject+1, e.subject-1)
+	}
+	for i := range 1000 {
+		probes = append(probes, aggHash([]byte(fmt.Sprintf("absent:%d", i))))
+	}
+	for _, subject := range probes {
+		for _, ts := range []int64{-1, 0, 5, 12, 15, 20, 100} {
+			if got, want := indexed.lookup(subject, ts), plain.lookup(subject, ts); got != want {
+				t.Fatalf("lookup(%#x, %d) = %d with the index, %d without", subject, ts, got, want)
+			}
+		}
+	}
+}
+
+// TestReadConsentsMerge: a ledger in two files, the JSONL one parsed by
+// several workers, ends up as one sorted, indexed ledger that answers as
+// the entries say.
+func TestReadConsentsMerge(t *testing.T) {
+	dir := t.TempDir()
+	var jsonl, csv strings.Builder
+	csv.WriteString("subject,flow,granted,withdrawn\n")
+	for i := range 20000 {
+		line := fmt.Sprintf("u:%05d,pay,2024-01-01T00:00:%02dZ,2024-02-01T00:00:00Z\n", i, i%60)
+		if i%4 == 0 {
+			csv.WriteString(line)
+			continue
+		}
+		fmt.Fprintf(&jsonl, `{"subject":"u:%05d","flow":"pay","granted":"2024-01-01T00:00:%02dZ","withdrawn":"2024-02-01T00:00:00Z"}`+"\n", i, i%60)
+	}
+	writeTestFile(t, filepath.Join(dir, "a.jsonl"), jsonl.String())
+	writeTestFile(t, filepath.Join(dir, "b.csv"), csv.String())
+	l, err := ReadConsents(context.Background(), consentTestManifests(), []string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cf := l.flows["pay"]
+	if l.Entries() != 20000 || !slices.IsSortedFunc(cf.entries, consentCompare) || cf.index == nil {
+		t.Fatalf("%d entries, sorted %v, indexed %v", l.Entries(), slices.IsSortedFunc(cf.entries, consentCompare), cf.index != nil)
+	}
+	jan := time.Date(2024, 1, 15, 0, 0, 0, 0, time.UTC).Unix()
+	mar := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC).Unix()
+	for i := range 20000 {
+		h := aggHash([]byte(fmt.Sprintf("u:%05d", i)))
+		if cf.lookup(h, jan) != 0 || cf.lookup(h, mar) != consentWithdrawn {
+			t.Fatalf("u:%05d: lookup in January %d, in March %d", i, cf.lookup(h, jan), cf.lookup(h, mar))
+		}
+	}
+}
+
+// TestReadConsentsLongLine: a line longer than the limit is a bad line,
+// located, and the lines after it keep their numbers.
+func TestReadConsentsLongLine(t *testing.T) {
+	defer func(n int) { logMaxLine = n }(logMaxLine)
+	logMaxLine = 200
+	good := `{"subject":"u:1","flow":"pay","granted":"2024-01-01T00:00:00Z"}`
+	long := `{"subject":"` + strings.Repeat("x", 70<<10) + `","flow":"pay","granted":"2024-01-01T00:00:00Z"}`
+	path := writeTestFile(t, filepath.Join(t.TempDir(), "l.jsonl"), good+"\n"+long+"\n"+good+"\n\n"+`{"subject":"u:2"}`)
+	l, err := ReadConsents(context.Background(), consentTestManifests(), []string{path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := l.Quality()[0]
+	want := []audit.BadLine{{Line: 2, Reason: "line too long"}, {Line: 5, Reason: "missing flow"}}
+	if diff := cmp.Diff(want, q.Examples); diff != "" || q.Lines != 4 || q.Records != 2 || l.Entries() != 2 {
+		t.Errorf("lines %d, good %d, entries %d; examples (-want +got):\n%s", q.Lines, q.Records, l.Entries(), diff)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -356,11 +357,11 @@ type logChunk struct {
 }
 
 type logRun struct {
-	ctx   context.Context
-	match *logMatcher
-	work  chan logChunk
-	free  chan []byte
-	read  atomic.Int64
+	ctx     context.Context
+	match   *logMatcher
+	work    chan logChunk
+	free    chan []byte
+	read    atomic.Int64
 	lines   *atomic.Int64 // LogOptions.Lines
 	mapping *Mapping      // LogOptions.Mapping
 }
@@ -517,6 +518,7 @@ func (run *logRun) chunks(f *logFile, in io.Reader) error {
 				next, ok := run.csvHeader(f, data, head, eof, &line)
 				if !ok { // the header is not complete in the buffer
 					if len(buf) >= logMaxLine {
+						f.headerLine = line // where the header search began
 						f.headerErrs = append(f.headerErrs, "header too long")
 						return nil
 					}
@@ -1228,6 +1230,19 @@ func logCanonBytes(dst, b []byte) []byte {
 	return dst
 }
 
+// logASCII reports whether b is all ASCII, eight bytes at a time: subject
+// keys nearly always are, and then they are valid UTF-8 as they stand.
+func logASCII(b []byte) bool {
+	var or uint64
+	for ; len(b) >= 8; b = b[8:] {
+		or |= binary.LittleEndian.Uint64(b)
+	}
+	for _, c := range b {
+		or |= uint64(c)
+	}
+	return or&logHi == 0
+}
+
 // logUpperASCII upper-cases ASCII letters only (country codes).
 func logUpperASCII(s string) string { return logMapASCII(s, 'a', 'z', 'A'-'a') }
 
@@ -1257,6 +1272,24 @@ func logMapASCII(s string, lo, hi byte, delta int) string {
 // record costs one lookup of the whole list.
 type logItemSet struct {
 	items []*logSym
+	raw   string // the spelling it was cached under
+}
+
+// logRecentSets is a direct-mapped cache in front of an item-list map:
+// records repeat a handful of lists, and comparing one stored spelling
+// costs less than a map lookup.
+type logRecentSets [16]*logItemSet
+
+func (c *logRecentSets) get(raw []byte, sets map[string]*logItemSet) *logItemSet {
+	slot := &c[(uint(len(raw))*7+uint(raw[len(raw)/2]))&15]
+	if s := *slot; s != nil && s.raw == string(raw) {
+		return s
+	}
+	s := sets[string(raw)]
+	if s != nil {
+		*slot = s
+	}
+	return s
 }
 
 // logItemSetLimit bounds the item-list cache per worker and format, so that
@@ -1353,6 +1386,49 @@ func logParseTime(b []byte) (int64, bool) {
 		return 0, false
 	}
 	return logDaysFromCivil(year, month, day)*86400 + int64(hour*3600+minute*60+sec-off), true
+}
+
+// logTimeCache remembers the hour of the last timestamp read: records of
+// a file come in time order, so most timestamps share their date, hour and
+// zone with the previous one and only their minutes and seconds need
+// reading. It gives exactly what logParseTime gives.
+type logTimeCache struct {
+	hour [13]byte // YYYY-MM-DDTHH of the last valid timestamp
+	zone [6]byte  // its zone: Z, z or ±HH:MM
+	zlen int
+	base int64 // Unix seconds of that hour's start in that zone
+	ok   bool
+}
+
+func (c *logTimeCache) parse(b []byte) (int64, bool) {
+	if c.ok && len(b) >= 20 && [13]byte(b[:13]) == c.hour && b[13] == ':' && b[16] == ':' {
+		minute, ok1 := logDigits(b[14:16])
+		sec, ok2 := logDigits(b[17:19])
+		i := 19
+		if b[i] == '.' {
+			i++
+			for i < len(b) && '0' <= b[i] && b[i] <= '9' {
+				i++
+			}
+		}
+		if ok1 && ok2 && minute <= 59 && sec <= 59 && i > 20 == (b[19] == '.') &&
+			len(b)-i == c.zlen && string(b[i:]) == string(c.zone[:c.zlen]) {
+			return c.base + int64(minute*60+sec), true
+		}
+	}
+	secs, ok := logParseTime(b)
+	if ok {
+		i := 19
+		if b[i] == '.' {
+			for i++; '0' <= b[i] && b[i] <= '9'; i++ {
+			}
+		}
+		c.hour, c.zlen, c.ok = [13]byte(b[:13]), copy(c.zone[:], b[i:]), true
+		minute, _ := logDigits(b[14:16])
+		sec, _ := logDigits(b[17:19])
+		c.base = secs - int64(minute*60+sec)
+	}
+	return secs, ok
 }
 
 func logDigits(b []byte) (int, bool) {
@@ -1518,7 +1594,7 @@ func (t *logSyms) setString(r *logRecord, field int, s []byte, canon *[]byte) {
 	case logFieldConsent:
 		r.consent = true
 	case logFieldSubject:
-		if !utf8.Valid(s) {
+		if !logASCII(s) && !utf8.Valid(s) {
 			*canon = logCanonBytes((*canon)[:0], s)
 			s = *canon
 		}

@@ -51,6 +51,9 @@ type logCSV struct {
 	canon   []byte
 	set     []*logSym
 	errs    logFieldErrs
+	times   logTimeCache
+	// recentSets caches item lists by their cell text.
+	recentSets logRecentSets
 }
 
 func newLogCSV(syms *logSyms) *logCSV { return &logCSV{syms: syms} }
@@ -180,7 +183,7 @@ func (p *logCSV) parse(rec []byte, r *logRecord) logBad {
 		}
 		switch field {
 		case logFieldTS:
-			if ts, ok := logParseTime(f); ok {
+			if ts, ok := p.times.parse(f); ok {
 				r.ts, r.day = ts, logKSTDay(ts)
 				r.seen |= 1 << logFieldTS
 			} else {
@@ -208,7 +211,7 @@ func (p *logCSV) parse(rec []byte, r *logRecord) logBad {
 // items reads a `;`-separated item list through the worker's cache.
 func (p *logCSV) items(cell []byte, r *logRecord) {
 	r.seen |= 1 << logFieldItems
-	if set, ok := p.syms.csvSets[string(cell)]; ok {
+	if set := p.recentSets.get(cell, p.syms.csvSets); set != nil {
 		r.itemSet = set
 		return
 	}
@@ -229,8 +232,8 @@ func (p *logCSV) items(cell []byte, r *logRecord) {
 	}
 	p.set = list
 	if len(p.syms.csvSets) < logItemSetLimit {
-		set := &logItemSet{items: append([]*logSym(nil), list...)}
-		p.syms.csvSets[string(cell)] = set
+		set := &logItemSet{items: append([]*logSym(nil), list...), raw: string(cell)}
+		p.syms.csvSets[set.raw] = set
 		r.itemSet = set
 		return
 	}

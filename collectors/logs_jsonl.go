@@ -21,6 +21,9 @@ type logJSON struct {
 	canon   []byte // a subject key made valid UTF-8, hashed then dropped
 	set     []*logSym
 	errs    logFieldErrs
+	times   logTimeCache
+	// recentSets caches item lists by their array text.
+	recentSets logRecentSets
 }
 
 // logMaxDepth is the JSON nesting limit (encoding/json's). The depth passed
@@ -101,46 +104,58 @@ func (p *logJSON) parse(line []byte, r *logRecord) logBad {
 
 // logKnownKey recognises a v1 field name written plainly at line[i] (the
 // opening quote) without scanning it as a string; next is -1 otherwise.
+// Each name is compared with a constant, which the compiler turns into a
+// word or two of loads instead of a call.
 func logKnownKey(line []byte, i int) (field, next int) {
-	r := line[i+1:]
-	if len(r) < 3 {
-		return -1, -1
+	if len(line)-i < 16 {
+		return -1, -1 // near the end of the line: the generic path
 	}
-	var name string
+	r := line[i+1 : i+16]
 	switch r[0] {
 	case 't':
-		field, name = logFieldTS, "ts"
-		if r[1] == 'l' {
-			field, name = logFieldTLS, "tls"
+		if string(r[:3]) == `ts"` {
+			return logFieldTS, i + 4
+		}
+		if string(r[:4]) == `tls"` {
+			return logFieldTLS, i + 5
 		}
 	case 'i':
-		field, name = logFieldItems, "items"
-		if r[1] == 'n' {
-			field, name = logFieldIntegration, "integration"
+		if string(r[:6]) == `items"` {
+			return logFieldItems, i + 7
+		}
+		if string(r[:12]) == `integration"` {
+			return logFieldIntegration, i + 13
 		}
 	case 'h':
-		field, name = logFieldHost, "host"
+		if string(r[:5]) == `host"` {
+			return logFieldHost, i + 6
+		}
 	case 'c':
-		field, name = logFieldCountry, "country"
-		if r[2] == 'n' {
-			field, name = logFieldConsent, "consent"
+		if string(r[:8]) == `country"` {
+			return logFieldCountry, i + 9
+		}
+		if string(r[:8]) == `consent"` {
+			return logFieldConsent, i + 9
 		}
 	case 's':
-		field, name = logFieldSubject, "subject"
-		if len(r) > 7 && r[7] == 's' {
-			field, name = logFieldSubjects, "subjects"
+		if string(r[:8]) == `subject"` {
+			return logFieldSubject, i + 9
+		}
+		if string(r[:9]) == `subjects"` {
+			return logFieldSubjects, i + 10
 		}
 	case 'r':
-		field, name = logFieldRecords, "records"
+		if string(r[:8]) == `records"` {
+			return logFieldRecords, i + 9
+		}
 	case 'p':
-		field, name = logFieldProtection, "protection"
+		if string(r[:11]) == `protection"` {
+			return logFieldProtection, i + 12
+		}
 	case 'b':
-		field, name = logFieldBytes, "bytes"
-	default:
-		return -1, -1
-	}
-	if len(r) > len(name) && r[len(name)] == '"' && string(r[:len(name)]) == name {
-		return field, i + len(name) + 2
+		if string(r[:6]) == `bytes"` {
+			return logFieldBytes, i + 7
+		}
 	}
 	return -1, -1
 }
@@ -169,7 +184,7 @@ func (p *logJSON) value(line []byte, i, field int, r *logRecord) (int, logBad) {
 		if bad.code != logOK {
 			return next, bad
 		}
-		if ts, ok := logParseTime(s); ok {
+		if ts, ok := p.times.parse(s); ok {
 			r.ts, r.day = ts, logKSTDay(ts)
 			r.seen |= 1 << logFieldTS
 			p.errs.clear(field)
@@ -248,7 +263,7 @@ func (p *logJSON) items(line []byte, start int, r *logRecord) (int, logBad) {
 	// array (a ']' inside one of its strings would make the text a prefix
 	// and miss).
 	if k := bytes.IndexByte(line[start:], ']'); k >= 0 {
-		if set, ok := p.syms.jsonSets[string(line[start:start+k+1])]; ok {
+		if set := p.recentSets.get(line[start:start+k+1], p.syms.jsonSets); set != nil {
 			r.itemSet, r.items = set, r.items[:0]
 			r.seen |= 1 << logFieldItems
 			p.errs.clear(logFieldItems)
@@ -312,8 +327,8 @@ func (p *logJSON) items(line []byte, start int, r *logRecord) (int, logBad) {
 		}
 		p.set = list
 		if len(p.syms.jsonSets) < logItemSetLimit {
-			set := &logItemSet{items: append([]*logSym(nil), list...)}
-			p.syms.jsonSets[string(span)] = set
+			set := &logItemSet{items: append([]*logSym(nil), list...), raw: string(span)}
+			p.syms.jsonSets[set.raw] = set
 			r.itemSet = set
 		} else {
 			r.items = append(r.items, list...)

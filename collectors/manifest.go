@@ -371,7 +371,10 @@ func (s *mfSet) decodeFile(file string, data []byte) {
 				line, _ = strconv.Atoi(m[1])
 				msg = m[2]
 			}
-			s.addErr(file, line, 0, "", "invalid YAML: %s", msg)
+			// The YAML library leaves out "line N" when N is the first
+			// line (the bytes it rejects without any line were refused by
+			// mfCheckText already).
+			s.addErr(file, max(line, 1), 0, "", "invalid YAML: %s", msg)
 			return
 		}
 		s.decodeDocumentSafely(file, &doc)

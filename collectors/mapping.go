@@ -143,6 +143,8 @@ func ParseMapping(name string, data []byte) (*Mapping, error) {
 			msg = strings.TrimSpace(msg[strings.Index(msg, ":")+1:])
 			msg = strings.TrimSpace(msg[strings.Index(msg, ":")+1:])
 		} else {
+			// No line (an unexpected end of the stream): the last one.
+			line = bytes.Count(data, []byte{'\n'}) + 1
 			msg = strings.TrimPrefix(msg, "yaml: ")
 		}
 		errs.Add(name, line, 0, "", "%s", msg)
@@ -330,12 +332,12 @@ func (a *mappingActivation) Parent() interpreter.Activation { return nil }
 // mappingReader is one worker's evaluator: its source record, activation
 // and scratch space, reused from record to record.
 type mappingReader struct {
-	m    *Mapping
-	syms *logSyms
-	act  mappingActivation
-	obj  map[string]any    // the current JSON record
-	row  map[string]string // the current CSV row
-	csv  *logCSV           // splits CSV rows
+	m     *Mapping
+	syms  *logSyms
+	act   mappingActivation
+	obj   map[string]any    // the current JSON record
+	row   map[string]string // the current CSV row
+	csv   *logCSV           // splits CSV rows
 	b     []byte
 	canon []byte
 	list  []*logSym

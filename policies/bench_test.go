@@ -3,6 +3,7 @@ package policies
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -103,5 +104,99 @@ func BenchmarkEvaluatePerRecord(b *testing.B) {
 			b.Fatal(err)
 		}
 		i++
+	}
+}
+
+// checkInput builds what `xborder check` hands the engine for the generator's
+// n extra DataFlows (fixtures/gen -manifest-count n): the organization, n
+// flows each with its own recipient, cycling through the generator's five
+// shapes and eleven countries, every tenth flow left out of the privacy
+// policy. No observations: a check judges manifests alone.
+func checkInput(n int) *audit.Input {
+	type shape struct {
+		typ, basis, provision string
+		purposes, items       []string
+	}
+	shapes := []shape{
+		{"provision", "consent", "consent", []string{"settlement"}, []string{"order_id", "amount", "currency", "transaction_time", "payment_method", "merchant_id"}},
+		{"entrustment", "contract", "none", []string{"payment_processing"}, []string{"card_number", "order_id", "amount", "currency", "transaction_time", "merchant_id"}},
+		{"storage", "contract", "none", []string{"storage"}, []string{"account_id", "email", "order_id", "amount", "transaction_time"}},
+		{"provision", "consent", "consent", []string{"delivery"}, []string{"name", "phone", "address", "order_id"}},
+		{"entrustment", "contract", "none", []string{"customer_support"}, []string{"name", "phone", "email", "order_id"}},
+	}
+	countries := []string{"SG", "JP", "US", "DE", "FR", "GB", "VN", "TH", "AU", "CA", "KR"}
+	clauses := []string{"safety", "grievance", "protection", "purpose_limit", "reentrust_limit", "supervision", "liability"}
+	notice := []string{"items", "country", "datetime_method", "recipient", "purpose", "retention", "purpose_retention", "refusal"}
+	policy := &audit.PrivacyPolicy{URL: "https://examplepay.example/privacy", Updated: "2024-02-20"}
+	m := &audit.Manifests{Organization: &audit.Organization{
+		Object:   audit.Object{Name: "examplepay", Source: audit.Source{File: "organization.yaml", Line: 3, Col: 1}},
+		Country:  "KR",
+		Subjects: audit.Subjects{Total: 1_000_000, Active: 600_000}, RevenueKRW: 480_000_000_000,
+		LegalName: "ExamplePay Corp.", PrivacyPolicy: policy,
+	}}
+	for i := 1; i <= n; i++ {
+		s, country := shapes[i%len(shapes)], countries[i%len(countries)]
+		file := fmt.Sprintf("generated-%03d.yaml", (i-1)/100)
+		line := 1 + 33*((i-1)%100)
+		flow, recipient := fmt.Sprintf("gen-%04d", i), fmt.Sprintf("gen-r-%04d", i)
+		if i%10 != 0 && country != "KR" {
+			policy.Discloses = append(policy.Discloses, flow)
+		}
+		if i%10 != 0 && s.typ != "provision" {
+			policy.Trustees = append(policy.Trustees, recipient)
+		}
+		m.Recipients = append(m.Recipients, audit.Recipient{
+			Object:    audit.Object{Name: recipient, Source: audit.Source{File: file, Line: line, Col: 1}},
+			LegalName: "Generated Recipient Ltd.", Country: country, Contact: "privacy@" + recipient + ".example",
+			Supervision: &audit.Supervision{LastTraining: "2024-01-10", LastInspection: "2023-12-01"},
+		})
+		f := audit.DataFlow{
+			Object: audit.Object{Name: flow, Source: audit.Source{File: file, Line: line + 9, Col: 1}},
+			Owner:  fmt.Sprintf("team-%02d", i%17), Reviewed: "2024-01-15",
+			Recipient: recipient, Integration: fmt.Sprintf("gen-int-%04d", i), Endpoints: []string{"api." + flow + ".example"},
+			Countries: []string{country}, Type: s.typ, Purposes: s.purposes, Items: s.items,
+			Subjects: "transacting_only", Schedule: "realtime",
+			LegalBasis: audit.LegalBasis{Provision: s.provision},
+			Contract:   &audit.Contract{Signed: "2023-05-01", Clauses: clauses},
+			Retention:  "P3Y", RetentionDays: 1095, RecipientRetention: "P3Y", RecipientRetentionDays: 1095,
+			Safeguards: audit.Safeguards{Transport: "tls1.3", Identifiers: &audit.Identifiers{Method: "hmac-sha256", Keyed: true, KeyHolder: "controller"}},
+		}
+		if country != "KR" {
+			f.LegalBasis.Overseas = s.basis
+		}
+		if s.basis == "consent" {
+			f.Consent = &audit.Consent{Separate: true, SeparateProvision: true, Notice: notice, PurposeText: strings.Join(s.purposes, ", "), Version: "2024-01"}
+		}
+		m.Flows = append(m.Flows, f)
+	}
+	return audit.NewInput(audit.ModeCheck, "2024-03-08", m)
+}
+
+// BenchmarkNew is the fixed cost of every process that judges anything:
+// loading, parsing and compiling the embedded pack and preparing its query.
+func BenchmarkNew(b *testing.B) {
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := New(ctx, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkEvaluate500Flows is the evaluation of `xborder check` over the
+// 500 generated manifests of `make bench`: every static rule over 500 flows
+// and 500 recipients.
+func BenchmarkEvaluate500Flows(b *testing.B) {
+	e := engine(b)
+	ctx := context.Background()
+	fs := evaluate(b, e, checkInput(500))
+	b.ReportMetric(float64(len(fs)), "findings")
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := e.Evaluate(ctx, checkInput(500)); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -48,10 +48,12 @@ type Options struct {
 	Timeout time.Duration
 }
 
-// Engine is the compiled rule pack with one prepared query. It is safe for
+// Engine is the compiled rule pack with its prepared queries. It is safe for
 // concurrent use.
 type Engine struct {
-	query   rego.PreparedEvalQuery
+	// queries are the prepared queries per mode: a check evaluates only the
+	// rules that need no observations (custom.needs), an audit every rule.
+	queries map[audit.Mode]rego.PreparedEvalQuery
 	rules   []audit.Rule           // sorted by ID
 	byPkg   map[string]*audit.Rule // last package segment → rule
 	params  map[string]any
@@ -60,10 +62,28 @@ type Engine struct {
 	timeout time.Duration
 }
 
-// findingsQuery collects every rule's deny set with the rule's package name,
-// so that a single evaluation yields every finding and nothing else of the
-// rule packages is computed.
-const findingsQuery = `findings := [[pkg, f] | f := data.xborder.rules[pkg].deny[_]]`
+// findingsQuery collects the deny sets of the rule packages named by the
+// argument (a Rego set of package names) with the package name, so that a
+// single evaluation yields every finding of those rules and nothing else of
+// the rule packages is computed.
+const findingsQuery = `findings := [[pkg, f] | some pkg in %s; f := data.xborder.rules[pkg].deny[_]]`
+
+// queryModes are the modes with a query of their own; any other mode
+// (an Input without one) is evaluated with every rule, like an audit.
+var queryModes = []audit.Mode{audit.ModeCheck, audit.ModeAudit}
+
+// modePackages lists the rule packages a mode evaluates, sorted.
+func modePackages(rules map[string]*audit.Rule, mode audit.Mode) []string {
+	var pkgs []string
+	for pkg, r := range rules {
+		if mode == audit.ModeCheck && r.NeedsObservations() {
+			continue
+		}
+		pkgs = append(pkgs, pkg)
+	}
+	slices.Sort(pkgs)
+	return pkgs
+}
 
 // New loads, checks and compiles the embedded pack with the user's policies
 // and data, and prepares the one query Evaluate runs. Problems in user files
@@ -80,25 +100,32 @@ func New(ctx context.Context, opt Options) (*Engine, error) {
 		return nil, err
 	}
 	store := inmem.NewFromObjectWithOpts(p.data, inmem.OptRoundTripOnWrite(false), inmem.OptReturnASTValuesOnRead(true))
-	pq, err := rego.New(
-		rego.Compiler(compiler),
-		rego.Store(store),
-		rego.StoreReadAST(true),
-		rego.Capabilities(caps),
-		rego.SetRegoVersion(ast.RegoV1),
-		rego.Query(findingsQuery),
-	).PrepareForEval(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("prepare policy query: %w", err)
-	}
 	e := &Engine{
-		query:   pq,
+		queries: map[audit.Mode]rego.PreparedEvalQuery{},
 		rules:   sortRules(rules),
 		byPkg:   rules,
 		params:  p.params,
 		cats:    taxonomyCategories(p.data),
 		digest:  p.digest(),
 		timeout: opt.Timeout,
+	}
+	for _, mode := range queryModes {
+		names := make([]*ast.Term, 0, len(rules))
+		for _, pkg := range modePackages(rules, mode) {
+			names = append(names, ast.StringTerm(pkg))
+		}
+		pq, err := rego.New(
+			rego.Compiler(compiler),
+			rego.Store(store),
+			rego.StoreReadAST(true),
+			rego.Capabilities(caps),
+			rego.SetRegoVersion(ast.RegoV1),
+			rego.Query(fmt.Sprintf(findingsQuery, ast.NewSet(names...))),
+		).PrepareForEval(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("prepare policy query: %w", err)
+		}
+		e.queries[mode] = pq
 	}
 	return e, nil
 }
@@ -127,7 +154,9 @@ func (e *Engine) KnownItem(item string) bool {
 	return ok
 }
 
-// Evaluate runs every rule once over the input and returns the findings,
+// Evaluate runs the rules of the input's mode once over the input (a check
+// skips the rules that need observations, which cannot judge manifests
+// alone) and returns the findings,
 // metadata joined, located, fingerprinted and sorted. It fills in.Params
 // with the effective parameters when empty, and adds the parameters it
 // lacks otherwise. Two evaluations of the same input give identical findings.
@@ -140,11 +169,7 @@ func (e *Engine) Evaluate(ctx context.Context, in *audit.Input) ([]audit.Finding
 			in.Params[k] = v
 		}
 	}
-	raw, err := json.Marshal(in)
-	if err != nil {
-		return nil, fmt.Errorf("encode policy input: %w", err)
-	}
-	input, err := ast.ValueFromReader(bytes.NewReader(raw))
+	input, err := astValue(in)
 	if err != nil {
 		return nil, fmt.Errorf("convert policy input: %w", err)
 	}
@@ -154,7 +179,11 @@ func (e *Engine) Evaluate(ctx context.Context, in *audit.Input) ([]audit.Finding
 		evalCtx, cancel = context.WithTimeout(ctx, e.timeout)
 		defer cancel()
 	}
-	rs, err := e.query.Eval(evalCtx, rego.EvalParsedInput(input), rego.EvalSortSets(true))
+	query, ok := e.queries[in.Mode]
+	if !ok {
+		query = e.queries[audit.ModeAudit]
+	}
+	rs, err := query.Eval(evalCtx, rego.EvalParsedInput(input), rego.EvalSortSets(true))
 	if err != nil {
 		if ctx.Err() == nil && errors.Is(evalCtx.Err(), context.DeadlineExceeded) {
 			return nil, fmt.Errorf("policy evaluation exceeded its %s timeout: %w", e.timeout, err)

@@ -28,7 +28,8 @@ import (
 // measurement is one child process's cost.
 type measurement struct {
 	wall   time.Duration
-	maxRSS int64 // bytes
+	cpu    time.Duration // user + system time of the child
+	maxRSS int64         // bytes
 	out    []byte
 }
 
@@ -39,9 +40,11 @@ func main() {
 		records = flag.Int("records", 2_000_000, "records of the main end-to-end file")
 		quick   = flag.Bool("quick", false, "smaller inputs, for a smoke run")
 	)
+	flag.IntVar(&consents, "consents", consents, "ledger entries and transfer records of the consent join")
 	flag.Parse()
 	if *quick {
 		*records = 200_000
+		consents = 1_000_000
 	}
 	if err := run(context.Background(), *dir, *bin, *records); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -128,6 +131,13 @@ func run(ctx context.Context, dir, bin string, records int) error {
 	for _, r := range tput {
 		add(r)
 	}
+
+	// --- Issue 7: the consent ledger join, 10 M × 10 M (1 M × 1 M with -quick).
+	joinRow, err := consentJoinRow(ctx, dir, bin, consents)
+	if err != nil {
+		return err
+	}
+	add(joinRow)
 
 	// --- Issue 5: the regulator's HTML + PDF reports of a large run.
 	reportRow, err := regulatorReports(ctx)
@@ -316,6 +326,7 @@ func measure(ctx context.Context, stdin string, name string, args ...string) (me
 	m := measurement{wall: time.Since(start), out: out.Bytes()}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		m.maxRSS = ru.Maxrss * 1024 // Linux reports KiB
+		m.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	}
 	return m, err
 }

@@ -108,9 +108,9 @@ func throughputRows(ctx context.Context, dir, bin string, records int) ([]row, e
 		vsDuck := audit.wall.Seconds() / duck.wall.Seconds()
 		r := row{
 			name:   fmt.Sprintf("audit end to end, %s records (JSONL, %.2f GB)", human(n), float64(st.Size())/1e9),
-			figure: fmt.Sprintf("%s rec/s, %.2fs, RSS %s", human(int(rps)), audit.wall.Seconds(), mib(audit.maxRSS)),
-			baseline: fmt.Sprintf("DuckDB %.2fs, RSS %s; wc -l %.2fs; cat|wc -c %.2fs",
-				duck.wall.Seconds(), mib(duck.maxRSS), wc.wall.Seconds(), cat.wall.Seconds()),
+			figure: fmt.Sprintf("%s rec/s, %.2fs (CPU %.2fs), RSS %s", human(int(rps)), audit.wall.Seconds(), audit.cpu.Seconds(), mib(audit.maxRSS)),
+			baseline: fmt.Sprintf("DuckDB %.2fs (CPU %.2fs), RSS %s; wc -l %.2fs; cat|wc -c %.2fs",
+				duck.wall.Seconds(), duck.cpu.Seconds(), mib(duck.maxRSS), wc.wall.Seconds(), cat.wall.Seconds()),
 			ratio:   fmt.Sprintf("%.2f× DuckDB, %.1f× cat|wc -c", vsDuck, audit.wall.Seconds()/cat.wall.Seconds()),
 			target:  "≤ 1.5× DuckDB, RSS < 256 MiB",
 			verdict: verdict(vsDuck <= 1.5 && audit.maxRSS < 256<<20),
@@ -123,6 +123,7 @@ func throughputRows(ctx context.Context, dir, bin string, records int) ([]row, e
 			r.verdict = verdict(rps >= 2_500_000 && audit.maxRSS < 256<<20 && vsDuck <= 1.5)
 		}
 		rows = append(rows, r)
+		fmt.Fprintf(os.Stderr, "    beside: %s\n", r.baseline)
 		if i == 0 {
 			jq, err := jqRun(ctx, file)
 			if err != nil {

@@ -47,8 +47,23 @@ logs into per-flow-per-day observations, evaluates every rule once over the
 aggregated facts, stores the run in the SQLite database and writes the report.
 
 Malformed log lines are counted and reported as XB-DATA-QUALITY; when more than
---max-bad-ratio of the lines are bad the run stops with exit 2 and stores nothing.`,
+--max-bad-ratio of the lines are bad the run stops with exit 2 and stores nothing.
+
+History: a log file an earlier run ingested (same SHA-256) is skipped and said
+so; each run stores the state of the flow-days it read, and the rules judge the
+stored days of the trailing window (params.bulkWindowDays) together with the
+run's own, so a daily run reading one day's file still sees the month. Findings
+are new, recurring or resolved against the previous run (xborder findings).
+Two audits on one database run one after the other.
+
+--consents checks every record of a consent-based flow against the consent
+ledger: without a grant covering its time, or after a withdrawal, it is
+reported by PIPA-17-CONSENT-AT-TRANSFER with redacted examples.
+
+On a terminal a progress bar shows on standard error; --log-format text|json
+sets the structured log (run start and end, files read and skipped, counts).`,
 		Example: `  xborder audit --manifests manifests/ --logs logs/2024-03-01.jsonl.gz --db audit.db --report out/
+  xborder audit --config xborder.yaml --consents consents/ledger.jsonl.gz --log-format json
   xborder audit --manifests fixtures/kakaopay-alipay/manifests --logs fixtures/kakaopay-alipay/logs --as-of 2024-03-08 -f json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

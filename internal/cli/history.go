@@ -113,9 +113,10 @@ func ingest(ctx context.Context, e *env, lg *slog.Logger, st *store.Store, m *au
 	return in, nil
 }
 
-// planLogs digests every log file under paths and splits them into the
-// files to read and those to skip: ingested by an earlier run, or the
-// same content as a file listed before it. Each skipped file is logged.
+// planLogs splits the log files under paths into the files to read and
+// those to skip: ingested by an earlier run, or the same content as a file
+// listed before it. Only files that could be such copies (by size) are
+// digested here. Each skipped file is logged.
 func planLogs(ctx context.Context, e *env, lg *slog.Logger, st *store.Store, paths []string, opt collectors.LogOptions) (toRead, skipped []audit.InputFile, err error) {
 	if len(paths) == 0 {
 		return nil, nil, nil

@@ -53,7 +53,7 @@ type envelopeWithStatus struct {
 			SHA256 string `json:"sha256"`
 		} `json:"skippedFiles"`
 	} `json:"run"`
-	Diff *runDiffResult `json:"diff"`
+	Diff    *runDiffResult `json:"diff"`
 	Summary struct {
 		Critical, High, Medium, Low, Total int
 	} `json:"summary"`

@@ -10,10 +10,14 @@ import (
 	"github.com/xborder/xborder/internal/audit"
 )
 
-// ObservationSketch is the serialised distinct-subject sketch (the
-// aggregator's HyperLogLog) of one flow on one day. Stored beside the
-// observation, it lets a later run merge a day seen by several runs into one
-// distinct count instead of the upper bound ObservationsSince returns.
+// ObservationSketch is the serialised mergeable state of one flow on one
+// day, opaque to the store: `xborder audit` stores the collectors'
+// flow-day state (counts, sets, and the distinct subjects as an exact set
+// of 64-bit hashes or a HyperLogLog sketch, collectors.FlowDayState).
+// Stored beside the observation, it lets a later run merge a day seen by
+// several runs into one exact distinct count instead of the lower bound
+// ObservationsSince returns, and evaluate a trailing window over stored
+// days without reading their logs again.
 type ObservationSketch struct {
 	Flow   string
 	Day    string
