@@ -64,11 +64,17 @@ $(DUCKDB_STAMP):
 	touch $@
 
 .PHONY: fuzz
-fuzz: ## run every fuzz target for FUZZTIME each (default 30s)
-	@for pkg in $$($(GO) list ./...); do \
-	  for t in $$($(GO) test -list 'Fuzz.*' $$pkg | grep '^Fuzz' || true); do \
-	    echo "== $$pkg $$t"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $${FUZZTIME:-30s} $$pkg; \
-	  done; done
+fuzz: ## run every fuzz target for FUZZTIME each (default 30s); a failure is reported, the rest still run
+	@n=0; failed=(); \
+	for pkg in $$($(GO) list ./...); do \
+	  list=$$($(GO) test -list '^Fuzz' $$pkg) || { echo "$$list"; exit 1; }; \
+	  for t in $$(grep '^Fuzz' <<<"$$list" || true); do \
+	    n=$$((n+1)); echo "== $$pkg $$t"; \
+	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $${FUZZTIME:-30s} $$pkg || failed+=("$$pkg $$t"); \
+	  done; done; \
+	echo "$$n fuzz target(s) run for $${FUZZTIME:-30s} each"; \
+	if [ $${#failed[@]} -gt 0 ]; then printf 'FAILED: %s\n' "$${failed[@]}"; \
+	  echo "(failing inputs are in the packages' testdata/fuzz/: go test runs them as seeds)"; exit 1; fi
 
 .PHONY: docs
 docs: build ## regenerate docs/rules.md from the rules' METADATA

@@ -880,19 +880,26 @@ func (c *logCell) cell() *aggCell {
 		distinct:         c.distinct,
 		items:            aggSet{},
 	}
+	// Values leave the reader here: each must have its field's shape
+	// (redact.go).
 	for _, s := range c.sets.list {
 		for _, it := range s.items {
-			out.items.add(it.s)
+			out.items.add(logItemNorm(it.s))
 		}
 	}
 	for _, it := range c.items.list {
-		out.items.add(it.s)
+		out.items.add(logItemNorm(it.s))
 	}
-	for dst, src := range map[*aggSet]*logSmallSet[*logSym]{
-		&out.countries: &c.countries, &out.hosts: &c.hosts, &out.protections: &c.protections, &out.tls: &c.tls,
+	for _, f := range []struct {
+		dst  *aggSet
+		src  *logSmallSet[*logSym]
+		norm func(string) string
+	}{
+		{&out.countries, &c.countries, logCountryNorm}, {&out.hosts, &c.hosts, logHostNorm},
+		{&out.protections, &c.protections, logProtectionNorm}, {&out.tls, &c.tls, logTLSNorm},
 	} {
-		for _, s := range src.list {
-			dst.add(s.s)
+		for _, s := range f.src.list {
+			f.dst.add(f.norm(s.s))
 		}
 	}
 	return out
@@ -907,9 +914,12 @@ func (a *logAcc) into(agg *Aggregate) {
 		uk := aggUnmatchedKey{kind: k.kind, day: k.day}
 		if k.key != nil {
 			uk.key = k.key.s
+			if k.kind == aggKeyHost {
+				uk.key = logHostNorm(uk.key)
+			}
 		}
 		if k.country != nil {
-			uk.country = k.country.s
+			uk.country = logCountryNorm(k.country.s)
 		}
 		agg.unmatchedCell(uk).merge(c.cell(), agg.bound)
 	}

@@ -230,6 +230,7 @@ func (p *logCSV) items(cell []byte, r *logRecord) {
 		}
 		rest = rest[k+1:]
 	}
+	list = logDedupSyms(list)
 	p.set = list
 	if len(p.syms.csvSets) < logItemSetLimit {
 		set := &logItemSet{items: append([]*logSym(nil), list...), raw: string(cell)}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"math/bits"
+	"slices"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -325,6 +327,7 @@ func (p *logJSON) items(line []byte, start int, r *logRecord) (int, logBad) {
 				k = logSkipWS(span, k+1)
 			}
 		}
+		list = logDedupSyms(list)
 		p.set = list
 		if len(p.syms.jsonSets) < logItemSetLimit {
 			set := &logItemSet{items: append([]*logSym(nil), list...), raw: string(span)}
@@ -339,14 +342,32 @@ func (p *logJSON) items(line []byte, start int, r *logRecord) (int, logBad) {
 	return j, logBad{}
 }
 
-// logAddSym appends s unless the list holds it already.
+// logAddSym appends s unless the list holds it already. Only the first
+// logScanMax items are searched: a list is a handful of items, but a
+// hostile line may hold a million, which logDedupSyms then sorts out.
 func logAddSym(list []*logSym, s *logSym) []*logSym {
-	for _, x := range list {
-		if x == s {
-			return list
+	if len(list) <= logScanMax {
+		for _, x := range list {
+			if x == s {
+				return list
+			}
 		}
 	}
 	return append(list, s)
+}
+
+// logScanMax is how long an item list is searched item by item.
+const logScanMax = 64
+
+// logDedupSyms removes the duplicates logAddSym let through in a long
+// list, in O(n log n) (the symbols of one table are equal only when they
+// are the same symbol).
+func logDedupSyms(list []*logSym) []*logSym {
+	if len(list) <= logScanMax {
+		return list
+	}
+	slices.SortFunc(list, func(a, b *logSym) int { return strings.Compare(a.s, b.s) })
+	return slices.Compact(list)
 }
 
 // str reads the string starting with the quote at line[i] and returns its

@@ -12,9 +12,12 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"unicode/utf8"
 
@@ -105,10 +108,67 @@ func (l ManifestLoader) Load(paths ...string) (*audit.Manifests, error) {
 	for _, p := range paths {
 		w.root(p)
 	}
-	for _, f := range w.files {
-		s.loadFile(f)
-	}
+	s.loadFiles(w.files)
 	return s.finish(mfDisplayPath(paths[0]))
+}
+
+// loadFiles reads and decodes the files, several at once when there are
+// cores to spare (YAML parsing is most of a load): each file is decoded
+// into a set of its own, largest files first, and the sets are merged in
+// file order, so that the result is the same as reading them one by one.
+func (s *mfSet) loadFiles(files []string) {
+	workers := min(runtime.GOMAXPROCS(0), len(files))
+	if workers <= 1 {
+		for _, f := range files {
+			s.loadFile(f)
+		}
+		return
+	}
+	sizes := make([]int64, len(files))
+	order := make([]int, len(files))
+	for i, f := range files {
+		if fi, err := os.Stat(f); err == nil {
+			sizes[i] = fi.Size()
+		}
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(sizes[b], sizes[a]) })
+	parts := make([]*mfSet, len(files))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				n := int(next.Add(1)) - 1
+				if n >= len(order) {
+					return
+				}
+				i := order[n]
+				parts[i] = s.child()
+				parts[i].loadFile(files[i])
+			}
+		})
+	}
+	wg.Wait()
+	for _, c := range parts {
+		s.merge(c)
+	}
+}
+
+// child is an empty set with s's vocabulary, to decode one file into.
+func (s *mfSet) child() *mfSet {
+	return &mfSet{purposes: s.purposes, purposeIDs: s.purposeIDs, open: s.open}
+}
+
+// merge adds what a child set decoded.
+func (s *mfSet) merge(c *mfSet) {
+	s.errs = append(s.errs, c.errs...)
+	s.warns = append(s.warns, c.warns...)
+	s.orgs = append(s.orgs, c.orgs...)
+	s.recipients = append(s.recipients, c.recipients...)
+	s.flows = append(s.flows, c.flows...)
+	s.files = append(s.files, c.files...)
+	s.incomplete = s.incomplete || c.incomplete
 }
 
 // mfSet accumulates the documents of every file of one load, then checks
@@ -499,6 +559,26 @@ func (m *mfMeasure) of(n *yaml.Node) mfSize {
 	return r
 }
 
+// mfPlainHeight is the nesting height of a document without aliases (the
+// usual case, measured without mfMeasure's bookkeeping); ok is false when
+// the document has an alias.
+func mfPlainHeight(n *yaml.Node) (height int, ok bool) {
+	if n.Kind == yaml.AliasNode {
+		return 0, false
+	}
+	for _, c := range n.Content {
+		h, ok := mfPlainHeight(c)
+		if !ok {
+			return 0, false
+		}
+		height = max(height, h)
+	}
+	if n.Kind == yaml.MappingNode || n.Kind == yaml.SequenceNode {
+		height++
+	}
+	return height, true
+}
+
 // mfResolve follows an alias to the node it names.
 func mfResolve(n *yaml.Node) *yaml.Node {
 	for i := 0; n.Kind == yaml.AliasNode && n.Alias != nil && i < 64; i++ {
@@ -511,6 +591,9 @@ func mfResolve(n *yaml.Node) *yaml.Node {
 // expands too much through aliases. It returns false when the document
 // must not be walked.
 func (s *mfSet) checkShape(file string, root *yaml.Node) bool {
+	if h, ok := mfPlainHeight(root); ok && h <= MaxManifestDepth {
+		return true // no aliases to expand or loop, not too deep
+	}
 	m := &mfMeasure{memo: map[*yaml.Node]mfSize{}, active: map[*yaml.Node]bool{}}
 	size := m.of(root)
 	if m.cycle != nil {

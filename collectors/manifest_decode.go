@@ -3,6 +3,7 @@ package collectors
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -39,6 +40,15 @@ var (
 	// mfIntRe is an integer YAML resolved as a float because it overflows.
 	mfIntRe = regexp.MustCompile(`^[-+]?[0-9][0-9_]*$`)
 )
+
+// mfFieldsHint is the room made for an object's field locations: a
+// DataFlow written in full has 45 to 60, other kinds fewer.
+func mfFieldsHint(kind string) int {
+	if kind == audit.KindDataFlow {
+		return 64
+	}
+	return 16
+}
 
 // mfDoc decodes one document. Every value it visits records its location
 // in fields, which becomes the object's audit.Fields.
@@ -83,6 +93,11 @@ func mfJoin(path, name string) string {
 		return name
 	}
 	return path + "." + name
+}
+
+// mfIndex is the path of a list element: path[i].
+func mfIndex(path string, i int) string {
+	return path + "[" + strconv.Itoa(i) + "]"
 }
 
 // mfShort quotes a value for a message, cut to a readable length.
@@ -157,7 +172,7 @@ func (s *mfSet) decodeDocument(file string, doc *yaml.Node) {
 	if !s.checkShape(file, root) {
 		return
 	}
-	d := &mfDoc{s: s, file: file, fields: audit.Fields{}}
+	d := &mfDoc{s: s, file: file}
 	root = mfResolve(root)
 	if root.Kind != yaml.MappingNode {
 		d.errAt(root, "", "a manifest document must be a mapping with apiVersion, kind, metadata and spec, got %s", mfDescribe(root))
@@ -218,6 +233,7 @@ func (s *mfSet) decodeDocument(file string, doc *yaml.Node) {
 	}
 
 	skipped = false
+	d.fields = make(audit.Fields, mfFieldsHint(kind))
 	var meta struct{ name, owner, reviewed string }
 	nop := func(_, _ *yaml.Node, _ string) {}
 	d.object(root, "", source, []mfField{
@@ -257,8 +273,9 @@ func (d *mfDoc) pairs(m *yaml.Node, path string) [][2]*yaml.Node {
 		d.errAt(m, path, "mapping has %d keys, more than the %d allowed", len(m.Content)/2, mfMaxElements)
 		return nil
 	}
-	var out, merged [][2]*yaml.Node
-	seen := map[string]*yaml.Node{}
+	var merged [][2]*yaml.Node
+	out := make([][2]*yaml.Node, 0, len(m.Content)/2)
+	seen := mfKeysFor(len(m.Content) / 2)
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		k, v := m.Content[i], m.Content[i+1]
 		rk := mfResolve(k)
@@ -270,21 +287,66 @@ func (d *mfDoc) pairs(m *yaml.Node, path string) [][2]*yaml.Node {
 			merged = append(merged, d.mergePairs(v, path)...)
 			continue
 		}
-		if first, ok := seen[rk.Value]; ok {
+		if first := seen.get(rk.Value); first != nil {
 			d.errAt(k, mfJoin(path, rk.Value), "duplicate key (first at line %d)", first.Line)
 			continue
 		}
-		seen[rk.Value] = k
+		seen.add(rk.Value, k)
 		out = append(out, [2]*yaml.Node{k, v})
 	}
 	for _, p := range merged {
 		name := mfResolve(p[0]).Value
-		if _, ok := seen[name]; !ok {
-			seen[name] = p[0]
+		if seen.get(name) == nil {
+			seen.add(name, p[0])
 			out = append(out, p)
 		}
 	}
 	return out
+}
+
+// mfKeys remembers the first node of each key (or list value) seen: a
+// list searched from the start while it is short, which is every mapping
+// and list of a real manifest, and a map once it grows.
+type mfKeys struct {
+	list  []mfKey
+	index map[string]*yaml.Node
+}
+
+type mfKey struct {
+	name string
+	node *yaml.Node
+}
+
+const mfKeysLinear = 32
+
+// mfKeysFor makes room for n keys.
+func mfKeysFor(n int) mfKeys { return mfKeys{list: make([]mfKey, 0, min(n, mfKeysLinear))} }
+
+func (k *mfKeys) get(name string) *yaml.Node {
+	if k.index != nil {
+		return k.index[name]
+	}
+	for _, e := range k.list {
+		if e.name == name {
+			return e.node
+		}
+	}
+	return nil
+}
+
+// add records name, which get did not find.
+func (k *mfKeys) add(name string, n *yaml.Node) {
+	if k.index != nil {
+		k.index[name] = n
+		return
+	}
+	k.list = append(k.list, mfKey{name, n})
+	if len(k.list) > mfKeysLinear {
+		k.index = make(map[string]*yaml.Node, 2*len(k.list))
+		for _, e := range k.list {
+			k.index[e.name] = e.node
+		}
+	}
 }
 
 func (d *mfDoc) mergePairs(v *yaml.Node, path string) [][2]*yaml.Node {
@@ -316,7 +378,7 @@ func (d *mfDoc) object(n *yaml.Node, path string, at audit.Source, fields []mfFi
 		d.errAt(n, path, "expected a mapping, got %s", mfDescribe(r))
 		return
 	}
-	present := make(map[string]bool, len(fields))
+	present := make([]bool, len(fields))
 	for _, p := range d.pairs(r, path) {
 		name := mfResolve(p[0]).Value
 		fp := mfJoin(path, name)
@@ -324,6 +386,7 @@ func (d *mfDoc) object(n *yaml.Node, path string, at audit.Source, fields []mfFi
 		for i := range fields {
 			if fields[i].name == name {
 				f = &fields[i]
+				present[i] = true
 				break
 			}
 		}
@@ -335,7 +398,6 @@ func (d *mfDoc) object(n *yaml.Node, path string, at audit.Source, fields []mfFi
 			d.errAt(p[0], fp, "unknown field %s%s", mfShort(name), mfSuggest(name, known))
 			continue
 		}
-		present[name] = true
 		d.fields[fp] = d.src(p[1])
 		v := mfResolve(p[1])
 		switch {
@@ -351,8 +413,8 @@ func (d *mfDoc) object(n *yaml.Node, path string, at audit.Source, fields []mfFi
 		}
 		f.decode(p[0], p[1], fp)
 	}
-	for _, f := range fields {
-		if f.required && !present[f.name] {
+	for i, f := range fields {
+		if f.required && !present[i] {
 			d.errAtSource(at, mfJoin(path, f.name), "missing required field")
 		}
 	}
@@ -391,16 +453,16 @@ func (d *mfDoc) many(dst *[]string, elem mfElem) mfDecodeFunc {
 			return
 		}
 		out := make([]string, 0, len(r.Content))
-		first := map[string]*yaml.Node{}
+		first := mfKeysFor(len(r.Content))
 		for i, e := range r.Content {
-			ep := fmt.Sprintf("%s[%d]", p, i)
+			ep := mfIndex(p, i)
 			d.fields[ep] = d.src(e)
 			s, ok := elem(e, ep)
 			if ok {
-				if f, dup := first[s]; dup {
+				if f := first.get(s); f != nil {
 					d.errAt(e, ep, "duplicate value %s (first at line %d)", mfShort(s), f.Line)
 				} else {
-					first[s] = e
+					first.add(s, e)
 				}
 			}
 			out = append(out, s)
@@ -422,7 +484,7 @@ func (d *mfDoc) objects(n int, decode func(i int, k, v *yaml.Node, p string)) fu
 			return
 		}
 		for i, e := range r.Content {
-			ep := fmt.Sprintf("%s[%d]", p, i)
+			ep := mfIndex(p, i)
 			d.fields[ep] = d.src(e)
 			decode(i, e, e, ep)
 		}

@@ -223,7 +223,7 @@ func ParseMapping(name string, data []byte) (*Mapping, error) {
 			continue
 		}
 		given[field] = true
-		if v.Kind != yaml.ScalarNode || (v.Tag == "!!null" && v.Value == "") {
+		if v.Kind != yaml.ScalarNode || strings.TrimSpace(v.Value) == "" { // null, "" or an empty block
 			fail(v, path, "want a CEL expression")
 			continue
 		}
@@ -517,6 +517,7 @@ func (mr *mappingReader) set(field int, v ref.Val, r *logRecord) string {
 				list = logAddSym(list, mr.syms.item.get(mr.b))
 			}
 		}
+		list = logDedupSyms(list)
 		mr.list = list
 		r.itemSet, r.items = nil, append(r.items[:0], list...)
 		r.seen |= 1 << logFieldItems

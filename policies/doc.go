@@ -4,10 +4,14 @@
 // an audit.Input into audit.Findings.
 //
 // The engine compiles the pack once, with any user policies (--policy) and
-// extra data (--data), and prepares one query over data.xborder.rules. Each
-// Evaluate converts the input to an OPA value once and runs that query: Rego
-// judges aggregated facts (flows, per-flow-per-day observations), never single
-// log records, so one evaluation per run is enough (DESIGN §3).
+// extra data (--data), and prepares its queries over data.xborder.rules once:
+// per mode (a check evaluates only the rules that need no observations), each
+// mode's rule packages split into one part per core, compiled and evaluated
+// at once (rules never read each other's results, so the parts' findings
+// simply add up; see plan.go). Each Evaluate converts the input to an OPA
+// value once, straight from the Go structs, and runs the mode's parts over
+// it: Rego judges aggregated facts (flows, per-flow-per-day observations),
+// never single log records, so one evaluation per run is enough (DESIGN §3).
 //
 // # Rule contract
 //

@@ -22,7 +22,6 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/cover"
-	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
 	"github.com/open-policy-agent/opa/v1/tester"
 	"go.yaml.in/yaml/v3"
@@ -46,14 +45,19 @@ type Options struct {
 	Params map[string]any
 	// Timeout bounds one Evaluate; 0 means no limit.
 	Timeout time.Duration
+	// Mode, when set, prepares the engine for inputs of that mode only: an
+	// engine for audit.ModeCheck compiles only the rules that need no
+	// observations, the rules a check runs. Empty prepares every mode.
+	Mode audit.Mode
 }
 
 // Engine is the compiled rule pack with its prepared queries. It is safe for
 // concurrent use.
 type Engine struct {
-	// queries are the prepared queries per mode: a check evaluates only the
-	// rules that need no observations (custom.needs), an audit every rule.
-	queries map[audit.Mode]rego.PreparedEvalQuery
+	// plans are the prepared evaluations per mode: a check evaluates only
+	// the rules that need no observations (custom.needs), an audit every
+	// rule (see plan.go).
+	plans   map[audit.Mode]*plan
 	rules   []audit.Rule           // sorted by ID
 	byPkg   map[string]*audit.Rule // last package segment → rule
 	params  map[string]any
@@ -68,8 +72,8 @@ type Engine struct {
 // the rule packages is computed.
 const findingsQuery = `findings := [[pkg, f] | some pkg in %s; f := data.xborder.rules[pkg].deny[_]]`
 
-// queryModes are the modes with a query of their own; any other mode
-// (an Input without one) is evaluated with every rule, like an audit.
+// queryModes are the modes with a plan of their own; any other mode (an
+// Input without one) is evaluated with every rule, like an audit.
 var queryModes = []audit.Mode{audit.ModeCheck, audit.ModeAudit}
 
 // modePackages lists the rule packages a mode evaluates, sorted.
@@ -86,48 +90,56 @@ func modePackages(rules map[string]*audit.Rule, mode audit.Mode) []string {
 }
 
 // New loads, checks and compiles the embedded pack with the user's policies
-// and data, and prepares the one query Evaluate runs. Problems in user files
-// come back as audit.InputErrors, located at file:line:col; a problem in the
-// embedded pack is a plain error (a bug in this build).
+// and data, and prepares the queries Evaluate runs (for opt.Mode, or for
+// every mode). Problems in user files come back as audit.InputErrors,
+// located at file:line:col; a problem in the embedded pack is a plain error
+// (a bug in this build).
 func New(ctx context.Context, opt Options) (*Engine, error) {
+	return newEngine(ctx, opt, defaultParts(), true)
+}
+
+// newEngine is New with the number of parts a mode is split into (see
+// plan.go); with trustEmbedded, an engine without user policies skips the
+// compiler's mistake-finding checks (see trustedSkips).
+func newEngine(ctx context.Context, opt Options, parts int, trustEmbedded bool) (*Engine, error) {
 	p, err := loadPack(opt, false)
 	if err != nil {
 		return nil, err
 	}
+	modes := queryModes
+	if opt.Mode != "" {
+		if !slices.Contains(queryModes, opt.Mode) {
+			return nil, fmt.Errorf("policies: unknown mode %q", opt.Mode)
+		}
+		modes = []audit.Mode{opt.Mode}
+	}
 	caps := sandboxCapabilities()
-	compiler, rules, err := compilePack(p, caps)
+	store := inmem.NewFromObjectWithOpts(p.data, inmem.OptRoundTripOnWrite(false), inmem.OptReturnASTValuesOnRead(true))
+	trusted := trustEmbedded && !slices.ContainsFunc(p.modules, func(m moduleFile) bool { return !m.builtin })
+	rules, plans, err := compileModes(ctx, p, caps, store, modes, parts, trusted)
 	if err != nil {
 		return nil, err
 	}
-	store := inmem.NewFromObjectWithOpts(p.data, inmem.OptRoundTripOnWrite(false), inmem.OptReturnASTValuesOnRead(true))
-	e := &Engine{
-		queries: map[audit.Mode]rego.PreparedEvalQuery{},
+	return &Engine{
+		plans:   plans,
 		rules:   sortRules(rules),
 		byPkg:   rules,
 		params:  p.params,
 		cats:    taxonomyCategories(p.data),
 		digest:  p.digest(),
 		timeout: opt.Timeout,
-	}
-	for _, mode := range queryModes {
-		names := make([]*ast.Term, 0, len(rules))
-		for _, pkg := range modePackages(rules, mode) {
-			names = append(names, ast.StringTerm(pkg))
+	}, nil
+}
+
+// modes lists the modes the engine was prepared for.
+func (e *Engine) modes() string {
+	var ms []string
+	for _, m := range queryModes {
+		if _, ok := e.plans[m]; ok {
+			ms = append(ms, string(m))
 		}
-		pq, err := rego.New(
-			rego.Compiler(compiler),
-			rego.Store(store),
-			rego.StoreReadAST(true),
-			rego.Capabilities(caps),
-			rego.SetRegoVersion(ast.RegoV1),
-			rego.Query(fmt.Sprintf(findingsQuery, ast.NewSet(names...))),
-		).PrepareForEval(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("prepare policy query: %w", err)
-		}
-		e.queries[mode] = pq
 	}
-	return e, nil
+	return strings.Join(ms, " and ")
 }
 
 // Rules returns the metadata of every loaded rule, sorted by ID: the source
@@ -156,10 +168,10 @@ func (e *Engine) KnownItem(item string) bool {
 
 // Evaluate runs the rules of the input's mode once over the input (a check
 // skips the rules that need observations, which cannot judge manifests
-// alone) and returns the findings,
-// metadata joined, located, fingerprinted and sorted. It fills in.Params
-// with the effective parameters when empty, and adds the parameters it
-// lacks otherwise. Two evaluations of the same input give identical findings.
+// alone) and returns the findings, metadata joined, located, fingerprinted
+// and sorted. It fills in.Params with the effective parameters when empty,
+// and adds the parameters it lacks otherwise. Two evaluations of the same
+// input give identical findings.
 func (e *Engine) Evaluate(ctx context.Context, in *audit.Input) ([]audit.Finding, error) {
 	if in.Params == nil {
 		in.Params = map[string]any{}
@@ -179,21 +191,20 @@ func (e *Engine) Evaluate(ctx context.Context, in *audit.Input) ([]audit.Finding
 		evalCtx, cancel = context.WithTimeout(ctx, e.timeout)
 		defer cancel()
 	}
-	query, ok := e.queries[in.Mode]
-	if !ok {
-		query = e.queries[audit.ModeAudit]
+	pl, ok := e.plans[in.Mode]
+	if !ok && !slices.Contains(queryModes, in.Mode) {
+		pl, ok = e.plans[audit.ModeAudit]
 	}
-	rs, err := query.Eval(evalCtx, rego.EvalParsedInput(input), rego.EvalSortSets(true))
+	if !ok {
+		return nil, fmt.Errorf("evaluate policies: the engine was prepared for %s inputs, not %q", e.modes(), in.Mode)
+	}
+	results, err := pl.eval(evalCtx, input)
 	if err != nil {
 		if ctx.Err() == nil && errors.Is(evalCtx.Err(), context.DeadlineExceeded) {
 			return nil, fmt.Errorf("policy evaluation exceeded its %s timeout: %w", e.timeout, err)
 		}
 		return nil, fmt.Errorf("evaluate policies: %w", err)
 	}
-	if len(rs) != 1 {
-		return nil, fmt.Errorf("evaluate policies: %d results, want 1", len(rs))
-	}
-	results, _ := rs[0].Bindings["findings"].([]any)
 	findings := make([]audit.Finding, 0, len(results))
 	seen := make(map[string]string, len(results))
 	for _, r := range results {

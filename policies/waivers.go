@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/ext"
@@ -72,9 +73,14 @@ func ParseWaivers(file string, data []byte, rules []audit.Rule) (*Waivers, error
 	ws := &Waivers{file: file}
 	var errs audit.InputErrors
 	var doc yaml.Node
+	if line, col, msg := badText(data); msg != "" {
+		return nil, audit.InputErrors{{File: file, Line: line, Col: col, Msg: msg}}
+	}
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		line, msg := yamlErrorLine(err)
-		return nil, audit.InputErrors{{File: file, Line: line, Msg: msg}}
+		// The YAML library leaves out "line N" when N is the first line;
+		// the bytes it rejects without any line were refused by badText.
+		return nil, audit.InputErrors{{File: file, Line: max(line, 1), Msg: msg}}
 	}
 	if len(doc.Content) == 0 {
 		return ws, nil // an empty file waives nothing
@@ -149,6 +155,10 @@ func parseWaiver(file string, i int, n *yaml.Node, known map[string]bool, errs *
 			}
 		case "when":
 			w.When = val
+			if val == "" {
+				errs.Add(file, v.Line, v.Column, field, "is empty: give a CEL condition or leave the key out")
+				continue
+			}
 			prg, issues := compileWhen(val)
 			for _, is := range issues {
 				line, col := exprPosition(v, is.line, is.col)
@@ -177,6 +187,29 @@ func yamlErrorLine(err error) (int, string) {
 		}
 	}
 	return line, msg
+}
+
+// badText finds the first byte sequence YAML does not allow (invalid
+// UTF-8, NUL and other control characters), which the YAML library reports
+// without a line, and returns its 1-based line and column (in characters).
+func badText(b []byte) (line, col int, msg string) {
+	line, col = 1, 1
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		switch {
+		case r == utf8.RuneError && size == 1:
+			return line, col, fmt.Sprintf("invalid UTF-8 byte 0x%02X (a waiver file must be UTF-8)", b[0])
+		case r == 0:
+			return line, col, "NUL byte is not allowed in a waiver file"
+		case r == '\n':
+			line, col = line+1, 0
+		case r < 0x20 && r != '\t' && r != '\r', r == 0x7F, r >= 0x80 && r <= 0x9F && r != 0x85, r == 0xFFFE, r == 0xFFFF:
+			return line, col, fmt.Sprintf("control character U+%04X is not allowed in YAML", r)
+		}
+		b = b[size:]
+		col++
+	}
+	return 0, 0, ""
 }
 
 // exprPosition maps a 1-based line and 0-based column inside a `when`
@@ -246,12 +279,21 @@ func compileWhen(expr string) (cel.Program, []celIssue) {
 	if !ast.OutputType().IsExactType(cel.BoolType) {
 		return nil, []celIssue{{line: 1, col: 0, msg: fmt.Sprintf("CEL: the condition is %s, want bool", ast.OutputType())}}
 	}
-	prg, err := env.Program(ast, cel.EvalOptions(cel.OptOptimize))
+	prg, err := env.Program(ast, cel.EvalOptions(cel.OptOptimize), cel.CostLimit(waiverCostLimit), cel.MemoryLimit(waiverMemoryLimit))
 	if err != nil {
 		return nil, []celIssue{{line: 1, col: 0, msg: "CEL: " + err.Error()}}
 	}
 	return prg, nil
 }
+
+// A waiver file comes in a pull request like any manifest, so a condition
+// must not be able to hang or exhaust `xborder check`. These bound one
+// evaluation: a real condition costs tens of units; one that goes past a
+// limit fails at run time and, like any failing condition, does not match.
+const (
+	waiverCostLimit   = 1_000_000 // CEL cost units (about a millisecond)
+	waiverMemoryLimit = 1_000_000 // elements of the values a condition builds
+)
 
 // List returns the waivers in file order.
 func (ws *Waivers) List() []audit.Waiver {

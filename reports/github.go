@@ -103,37 +103,15 @@ func workflowCommand(w *bufio.Writer, level string, r *Report, at audit.Source, 
 }
 
 // escapeData escapes a workflow command's message as the runner expects
-// (toolkit's escapeData): %, CR and LF. Bidirectional controls are made
-// visible so that a flow name cannot reorder the annotation's text.
+// (toolkit's escapeData): %, CR and LF. Hidden controls (a terminal escape,
+// a right-to-left override) are made visible (see visibleControls) so that
+// a flow name can neither colour the log nor reorder the annotation.
 func escapeData(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(visibleBidi(s))
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(visibleControls(s))
 }
 
 // escapeProperty escapes a workflow command property (toolkit's
 // escapeProperty): also ':' and ',', which would end the property.
 func escapeProperty(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(visibleBidi(s))
-}
-
-// visibleBidi replaces the Unicode bidirectional embedding, override and
-// isolate controls (U+202A–U+202E, U+2066–U+2069) with a visible
-// "<U+202E>", so that text in a pull request reads in the order it is
-// stored ("Trojan Source"). Right-to-left letters themselves are kept.
-func visibleBidi(s string) string {
-	if !strings.ContainsFunc(s, isBidiControl) {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		if isBidiControl(r) {
-			fmt.Fprintf(&b, "<U+%04X>", r)
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
-func isBidiControl(r rune) bool {
-	return r >= 0x202A && r <= 0x202E || r >= 0x2066 && r <= 0x2069
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(visibleControls(s))
 }

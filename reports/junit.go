@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -84,6 +85,7 @@ func JUnit(w io.Writer, r *Report) error {
 		doc.Skipped += suite.Skipped
 		doc.Suites = append(doc.Suites, suite)
 	}
+	showControls(reflect.ValueOf(&doc).Elem()) // test reports are shown in CI: nothing hidden
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return fmt.Errorf("reports: write junit: %w", err)
 	}
@@ -109,18 +111,18 @@ func junitCase(r *Report, rule audit.Rule, f *audit.Finding) junitTestCase {
 	if f.Key != "" {
 		name += " · " + f.Key
 	}
-	tc := junitTestCase{ClassName: f.Rule, Name: visibleBidi(oneLine(name)), File: repoPath(r, f.Location.File)}
+	tc := junitTestCase{ClassName: f.Rule, Name: visibleControls(oneLine(name)), File: repoPath(r, f.Location.File)}
 	if f.Location.Line > 0 {
 		tc.Line = strconv.Itoa(f.Location.Line)
 	}
 	body := junitBody(r, rule, f)
 	switch {
 	case f.Waived != nil:
-		tc.Skipped = &junitMessage{Message: "waived by " + Justification(f.Waived), Text: body}
+		tc.Skipped = &junitMessage{Message: visibleControls(oneLine("waived by " + Justification(f.Waived))), Text: body}
 	case f.Baselined:
 		tc.Skipped = &junitMessage{Message: "baselined: present in the accepted baseline", Text: body}
 	case r.FailOn != audit.SeverityNone && f.Severity >= r.FailOn:
-		tc.Failure = &junitMessage{Type: f.Severity.String(), Message: visibleBidi(oneLine(f.Message)), Text: body}
+		tc.Failure = &junitMessage{Type: f.Severity.String(), Message: visibleControls(oneLine(f.Message)), Text: body}
 	default:
 		tc.SystemOut = fmt.Sprintf("%s finding below --fail-on %s\n%s", f.Severity, r.FailOn, body)
 	}
@@ -161,7 +163,7 @@ func junitBody(r *Report, rule audit.Rule, f *audit.Finding) string {
 		fmt.Fprintf(&b, "Docs: %s\n", u)
 	}
 	fmt.Fprintf(&b, "Finding ID: %s", f.ID)
-	return visibleBidi(b.String())
+	return visibleControls(b.String())
 }
 
 type junitSuites struct {

@@ -283,7 +283,7 @@ func mdURL(u string) string {
 
 // mdText escapes prose for a GitHub-flavoured Markdown table cell.
 func mdText(s string) string {
-	s = visibleBidi(oneLine(s))
+	s = visibleControls(oneLine(s))
 	var b strings.Builder
 	for _, r := range s {
 		switch r {
@@ -318,7 +318,7 @@ func mdCode(s string) string {
 	if s == "" {
 		return ""
 	}
-	s = visibleBidi(oneLine(s))
+	s = visibleControls(oneLine(s))
 	s = strings.Map(func(r rune) rune {
 		if r < 0x20 || r == 0x7f {
 			return '\uFFFD'

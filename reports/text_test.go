@@ -45,7 +45,7 @@ func TestTextControlCharacters(t *testing.T) {
 	if strings.Contains(out, "\nPASS: forged") {
 		t.Errorf("a message forged a verdict line: %q", out)
 	}
-	if !strings.Contains(out, "XB-X  evil [2J  line one PASS: forged") {
+	if !strings.Contains(out, "XB-X  evil<U+001B>[2J  line one PASS: forged") {
 		t.Errorf("finding line not as expected: %q", out)
 	}
 }

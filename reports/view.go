@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -280,7 +281,66 @@ func NewView(r *Report) *View {
 	v.Integrity.Seal = sealPlaceholder(run, r.SignKey != nil)
 	v.Integrity.Signed = r.SignKey != nil
 	v.Sections = newSections(v)
+	showControls(reflect.ValueOf(v).Elem())
 	return v
+}
+
+// showControls makes the hidden controls of every string of a view visible
+// (visibleControls), so that no format built on the view (html, pdf, text,
+// markdown) shows text in another order than it was stored in, or lets a
+// name from a manifest, a log or a policy colour a terminal. Maps (the
+// label catalogue) are the build's own text and are left alone.
+func showControls(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.String:
+		if s := v.String(); v.CanSet() && strings.ContainsFunc(s, isHiddenControl) {
+			v.SetString(visibleControls(s))
+		}
+	case reflect.Pointer:
+		if !v.IsNil() {
+			showControls(v.Elem())
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			showControls(v.Field(i))
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			showControls(v.Index(i))
+		}
+	}
+}
+
+// visibleControls writes each hidden control of s as a visible "<U+202E>":
+// C0 and C1 control characters other than tab and line ends (a terminal
+// escape, NUL, DEL) and the Unicode bidirectional embedding, override and
+// isolate controls (U+202A–U+202E, U+2066–U+2069), so that text in a
+// report reads in the order it is stored ("Trojan Source") and cannot
+// drive the terminal or CI log that shows it. Right-to-left letters
+// themselves are kept.
+func visibleControls(s string) string {
+	if !strings.ContainsFunc(s, isHiddenControl) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if isHiddenControl(r) {
+			fmt.Fprintf(&b, "<U+%04X>", r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func isHiddenControl(r rune) bool {
+	switch {
+	case r == '\t' || r == '\n' || r == '\r':
+		return false
+	case r < 0x20, r >= 0x7F && r <= 0x9F:
+		return true
+	}
+	return r >= 0x202A && r <= 0x202E || r >= 0x2066 && r <= 0x2069
 }
 
 // newSections is the table of contents: the document's sections in

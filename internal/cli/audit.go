@@ -94,8 +94,16 @@ sets the structured log (run start and end, files read and skipped, counts).`,
 	return cmd
 }
 
-func runAudit(cmd *cobra.Command, e *env, f *auditFlags, cfg *config) error {
+func runAudit(cmd *cobra.Command, e *env, f *auditFlags, cfg *config) (err error) {
 	ctx := cmd.Context()
+	var stored string // the run's ID once it is committed
+	defer func() {
+		if stored == "" {
+			err = signalExit(ctx, err, "nothing was stored")
+		} else {
+			err = signalExit(ctx, err, "run "+stored+" was stored, but not every report was written")
+		}
+	}()
 	rep, failOn, err := f.out.parsed()
 	if err != nil {
 		return err
@@ -206,6 +214,7 @@ func runAudit(cmd *cobra.Command, e *env, f *auditFlags, cfg *config) error {
 	if err := saveRun(ctx, st, run, ing.agg); err != nil {
 		return err
 	}
+	stored = run.ID
 	unlock()
 
 	r := &reports.Report{Run: run, Rules: engine.Rules(), Lang: f.out.lang, FailOn: failOn, DocsURL: docsURL,

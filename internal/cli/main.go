@@ -82,6 +82,10 @@ func run(ctx context.Context, args []string, e *env) int {
 		return ExitOK
 	}
 	var xe *exitError
+	if !errors.As(err, &xe) || xe.code != ExitInterrupted && xe.code != ExitTerminated {
+		// A failure while a signal was stopping the command is the stop.
+		err = signalExit(ctx, err, "the command did not finish")
+	}
 	if errors.As(err, &xe) {
 		if xe.err != nil {
 			printError(e.stderr, xe.err)
@@ -121,7 +125,8 @@ evaluates both with OPA/Rego policies, stores findings with history in SQLite
 and renders them for engineers, compliance officers and regulators.
 
 Exit codes: 0 no unwaived finding at or above --fail-on; 1 such findings;
-2 usage or input error.`,
+2 usage or input error; 130 or 143 stopped by SIGINT or SIGTERM (an audit
+stopped that way stores nothing; a second signal ends it at once).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       version,

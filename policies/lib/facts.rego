@@ -11,6 +11,14 @@ all_items(f) := {i | some i in f.items} | observed_items(f.name)
 # entrustment, or storage with a processor (a cloud), both PIPA Art. 26.
 entrusted(f) if f.type in {"entrustment", "storage"}
 
+# entrusted_flows[r] are the names of the flows entrusted to recipient r
+# (entrusted(f)), indexed once so that a rule about a recipient does not
+# scan every flow.
+entrusted_flows[f.recipient] contains name if {
+	some name, f in input.flows
+	entrusted(f)
+}
+
 # beneficiaries(r) are the parties other than the controller that receive a
 # recipient's outputs.
 beneficiaries(r) := {b | some b in r.beneficiaries} - {n | n := input.organization.name}

@@ -16,32 +16,53 @@ home := input.organization.country if input.organization.country
 else := "KR"
 
 # categories(item) is the set of taxonomy categories of an item (empty when unknown).
-categories(item) := {c | some c in ref.items[item]}
+categories(item) := object.get(item_categories, item, set()) if is_string(item)
+
+else := set()
+
+# item_categories maps each taxonomy item to its set of categories, built
+# once per evaluation (the helpers below look items up in it).
+item_categories := {item: {c | some c in cats} | some item, cats in ref.items}
+
+# category_items maps each category to the set of taxonomy items in it.
+category_items := {cat: {i | some i, cs in item_categories; cat in cs} | some cat in all_categories}
+
+all_categories := {cat | some cs in item_categories; some cat in cs}
 
 # in_category(items, cat) is the set of items that belong to category cat.
-in_category(items, cat) := {i | some i in items; cat in categories(i)}
+# (A set of items is intersected whole: one operation, not one per item.)
+in_category(items, cat) := items & object.get(category_items, cat, set()) if {
+	is_set(items)
+	is_string(cat)
+}
+
+else := {i | some i in items; category_items[cat][i]}
 
 # has_category(items, cat) holds when any item belongs to cat.
 has_category(items, cat) if count(in_category(items, cat)) > 0
 
+# identifying_items are the taxonomy items in an identifying category.
+identifying_items := {i | some i, cs in item_categories; some c in cs; c in ref.identifying_categories}
+
 # identifying(items) are the identifier, contact, unique-id and rrn items.
-identifying(items) := {i |
-	some i in items
-	some c in categories(i)
-	c in ref.identifying_categories
-}
+identifying(items) := items & identifying_items if is_set(items)
+
+else := {i | some i in items; identifying_items[i]}
+
+# personal_items are the taxonomy items in a category of personal data.
+personal_items := {i | some i, cs in item_categories; some c in cs; c in ref.personal_categories}
 
 # personal(items) are the items that carry personal data.
-personal(items) := {i |
-	some i in items
-	some c in categories(i)
-	c in ref.personal_categories
-}
+personal(items) := items & personal_items if is_set(items)
 
-# observed[name] is the list of observations of flow name, in input order.
-observed[name] := [input.observations[i] | some i in index[name]] if {
-	some name, _ in input.flows
+else := {i | some i in items; personal_items[i]}
+
+# observed[name] is the list of observations of flow name, in input order,
+# for every declared flow: one object built once per evaluation, so that a
+# rule looking up one flow pays a lookup.
+observed := {name: [input.observations[i] | some i in index[name]] |
 	index := observation_index
+	some name, _ in input.flows
 }
 
 # observation_index maps each flow name to the positions of its observations
@@ -57,11 +78,13 @@ observed_items(name) := {i | some o in observed[name]; some i in o.items}
 observed_countries(name) := {c | some o in observed[name]; some c in o.countries}
 
 # all_countries(f) are the declared and observed countries of a flow and its recipient.
-all_countries(f) := (({c | some c in f.countries} | observed_countries(f.name)) | recipient_country(f)) - {""}
+all_countries(f) := (({c | some c in f.countries} | {c | some o in observed[f.name]; some c in o.countries}) | {c |
+	c := input.recipients[f.recipient].country
+	c != false
+}) - {""}
 
-recipient_country(f) := {input.recipients[f.recipient].country} if input.recipients[f.recipient].country
-
-else := set()
+# recipient_country(f) is the country of the flow's recipient, when it declares one.
+recipient_country(f) := {c | c := input.recipients[f.recipient].country; c != false}
 
 # foreign(f) holds when any declared or observed country of the flow is not
 # Korea: PIPA protects the data of people in Korea whoever holds it (DESIGN §5.1).

@@ -34,11 +34,11 @@ import data.xborder.lib
 
 deny contains finding if {
 	some name, f in input.flows
+	basis := object.get(f.legalBasis, "credit", "")
+	basis != "consent"
 	items := lib.in_category(lib.all_items(f), "credit_info")
 	count(items) > 0
 	lib.third_party(f)
-	basis := object.get(f.legalBasis, "credit", "")
-	basis != "consent"
 	r := object.get(input.recipients, f.recipient, {})
 	finding := {
 		"flow": name,

@@ -29,11 +29,11 @@ import data.xborder.lib
 
 deny contains finding if {
 	some name, f in input.flows
+	basis := object.get(f.legalBasis, "transactions", "")
+	not basis in {"consent", "exempt"}
 	items := lib.in_category(lib.all_items(f), "efta_txn")
 	count(items) > 0
 	lib.third_party(f)
-	basis := object.get(f.legalBasis, "transactions", "")
-	not basis in {"consent", "exempt"}
 	finding := {
 		"flow": name,
 		"field": "spec.legalBasis.transactions",

@@ -64,6 +64,6 @@ else := "spec.consent"
 
 # overseas_consent(f) holds when PIPA-28-8-NOTICE-ITEMS judges the flow's notice.
 overseas_consent(f) if {
-	lib.foreign(f)
 	f.legalBasis.overseas == "consent"
+	lib.foreign(f)
 }

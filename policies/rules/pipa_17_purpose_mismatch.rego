@@ -31,6 +31,7 @@ import data.xborder.lib
 deny contains finding if {
 	some name, f in input.flows
 	r := input.recipients[f.recipient]
+	count(r.ownPurposes) > 0
 	text := lower(object.get(f, ["consent", "purposeText"], ""))
 	uncovered := {p |
 		some p in r.ownPurposes

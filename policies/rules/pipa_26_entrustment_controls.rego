@@ -40,6 +40,7 @@ deny contains finding if {
 	some name, f in input.flows
 	lib.entrusted(f)
 	clauses := {c | some c in object.get(f, ["contract", "clauses"], [])}
+	count(required - clauses) > 0
 	missing := (required - clauses) - reported_elsewhere(f)
 	count(missing) > 0
 	finding := {
@@ -60,9 +61,8 @@ deny contains finding if {
 }
 
 deny contains finding if {
-	some rname in entrusted_recipients
+	some rname, flows in lib.entrusted_flows
 	r := input.recipients[rname]
-	flows := {name | some name, f in input.flows; f.recipient == rname; lib.entrusted(f)}
 	some field, what in checks
 	not recent(r, field)
 	finding := {
@@ -81,9 +81,11 @@ deny contains finding if {
 
 # reported_elsewhere(f) are the clauses PIPA-28-8-4-SAFEGUARDS already
 # requires of a foreign flow (safety), so that one missing clause is one finding.
-reported_elsewhere(f) := required & {c | some c in lib.ref.clauses_28_8_4} if lib.foreign(f)
+reported_elsewhere(f) := safeguard_clauses if lib.foreign(f)
 
 else := set()
+
+safeguard_clauses := required & {c | some c in lib.ref.clauses_28_8_4}
 
 recent(r, field) if lib.age_days(r.supervision[field]) <= input.params.supervisionAgeDays
 
@@ -97,12 +99,3 @@ supervision_message(rname, r, field, what) := sprintf(
 ) if {
 	day := r.supervision[field]
 } else := sprintf("trustee %s has no recorded %s (Art. 26(4))", [rname, what])
-
-# entrusted_recipients receive at least one entrusted flow. Iterating them,
-# not every recipient, keeps OPA's comprehension index on the flows-by-
-# recipient set above a hit for every key (a recipient without entrusted
-# flows would miss it and rescan every flow): linear, not recipients × flows.
-entrusted_recipients contains f.recipient if {
-	some f in input.flows
-	lib.entrusted(f)
-}

@@ -32,9 +32,11 @@ deny contains finding if {
 	some name, f in input.flows
 	f.type == "entrustment"
 	r := object.get(input.recipients, f.recipient, {})
-	own := lib.sorted({p | some p in object.get(r, "ownPurposes", [])})
-	beneficiaries := lib.sorted({b | some b in object.get(r, "beneficiaries", [])})
-	count(own) + count(beneficiaries) > 0
+	own_set := {p | some p in object.get(r, "ownPurposes", [])}
+	beneficiary_set := {b | some b in object.get(r, "beneficiaries", [])}
+	count(own_set) + count(beneficiary_set) > 0
+	own := lib.sorted(own_set)
+	beneficiaries := lib.sorted(beneficiary_set)
 	finding := {
 		"flow": name,
 		"field": "spec.type",

@@ -33,10 +33,10 @@ required := {c | some c in lib.ref.clauses_28_8_4}
 
 deny contains finding if {
 	some name, f in input.flows
-	lib.foreign(f)
 	clauses := {c | some c in object.get(f, ["contract", "clauses"], [])}
 	missing := required - clauses
 	count(missing) > 0
+	lib.foreign(f)
 	finding := {
 		"flow": name,
 		"field": field(f),

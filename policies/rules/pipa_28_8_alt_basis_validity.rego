@@ -36,8 +36,8 @@ import data.xborder.lib
 
 deny contains finding if {
 	some name, f in input.flows
-	lib.foreign(f)
 	f.legalBasis.overseas == "certification"
+	lib.foreign(f)
 	certs := object.get(input.recipients, [f.recipient, "certifications"], [])
 	invalid := {d | some d in lib.transfer_days(f); not certified(certs, d)}
 	span := lib.day_span(invalid)
@@ -59,8 +59,8 @@ deny contains finding if {
 
 deny contains finding if {
 	some name, f in input.flows
-	lib.foreign(f)
 	f.legalBasis.overseas == "adequacy"
+	lib.foreign(f)
 	pairs := {[c, d] |
 		some d in lib.transfer_days(f)
 		some c in day_countries(f, d)
@@ -83,8 +83,8 @@ deny contains finding if {
 
 deny contains finding if {
 	some name, f in input.flows
-	lib.foreign(f)
 	f.legalBasis.overseas == "adequacy"
+	lib.foreign(f)
 	some r in lib.ref.recognitions
 	countries := {c | some c in lib.all_countries(f); c in r.countries}
 	count(countries) > 0

@@ -30,8 +30,8 @@ bases := {"consent", "law", "contract", "certification", "adequacy"}
 
 deny contains finding if {
 	some name, f in input.flows
-	lib.foreign(f)
 	not declared(f)
+	lib.foreign(f)
 	foreign := lib.sorted(lib.all_countries(f) - {"KR"})
 	obs := [o | some o in lib.observed[name]; some c in o.countries; c != "KR"]
 	finding := {

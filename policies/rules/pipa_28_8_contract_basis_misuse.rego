@@ -31,9 +31,16 @@ deny contains finding if {
 	some name, f in input.flows
 	f.legalBasis.overseas == "contract"
 	r := object.get(input.recipients, f.recipient, {})
-	own := lib.sorted({p | some p in object.get(r, "ownPurposes", [])})
-	beneficiaries := lib.sorted({b | some b in object.get(r, "beneficiaries", [])})
-	beyond := lib.sorted(lib.beyond_subject(f))
+	own_set := {p | some p in object.get(r, "ownPurposes", [])}
+	beneficiary_set := {b | some b in object.get(r, "beneficiaries", [])}
+	beyond_set := lib.beyond_subject(f)
+
+	# Any reason at all? (Most contract flows have none: decide before
+	# writing the reasons.)
+	true in [f.type == "provision", count(own_set) > 0, count(beneficiary_set) > 0, count(beyond_set) > 0]
+	own := lib.sorted(own_set)
+	beneficiaries := lib.sorted(beneficiary_set)
+	beyond := lib.sorted(beyond_set)
 	checks := [
 		[f.type == "provision", "the transfer is a provision to a third party"],
 		[count(own) > 0, sprintf("recipient %s uses the data for its own purposes (%s)", [f.recipient, concat(", ", own)])],

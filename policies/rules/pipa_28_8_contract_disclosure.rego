@@ -31,12 +31,16 @@ package xborder.rules.pipa_28_8_contract_disclosure
 
 import data.xborder.lib
 
+# disclosed is the privacy policy's list of disclosed flows as a set: one
+# lookup per flow, not a scan of the list.
+disclosed := {n | some n in object.get(input.organization, ["privacyPolicy", "discloses"], [])}
+
 deny contains finding if {
 	some name, f in input.flows
-	lib.foreign(f)
 	f.legalBasis.overseas == "contract"
-	not name in object.get(input.organization, ["privacyPolicy", "discloses"], [])
+	not name in disclosed
 	not f.notice.individual == true
+	lib.foreign(f)
 	finding := {
 		"flow": name,
 		"field": "spec.legalBasis.overseas",

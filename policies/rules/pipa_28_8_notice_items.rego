@@ -73,6 +73,6 @@ deny contains finding if {
 }
 
 overseas_consent(f) if {
-	lib.foreign(f)
 	f.legalBasis.overseas == "consent"
+	lib.foreign(f)
 }

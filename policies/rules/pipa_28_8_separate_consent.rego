@@ -29,9 +29,9 @@ import data.xborder.lib
 
 deny contains finding if {
 	some name, f in input.flows
-	lib.foreign(f)
 	f.legalBasis.overseas == "consent"
 	not f.consent.separate == true
+	lib.foreign(f)
 	finding := {
 		"flow": name,
 		"field": field(f, "separate"),

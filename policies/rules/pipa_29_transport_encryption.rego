@@ -45,9 +45,9 @@ deny contains finding if {
 
 deny contains finding if {
 	some name, f in input.flows
+	some tls in {t | some o in lib.observed[name]; some t in o.tls; t in weak}
 	personal := lib.personal(lib.all_items(f))
 	count(personal) > 0
-	some tls in {t | some o in lib.observed[name]; some t in o.tls; t in weak}
 	obs := [o | some o in lib.observed[name]; tls in o.tls]
 	span := lib.day_span({o.day | some o in obs})
 	finding := {

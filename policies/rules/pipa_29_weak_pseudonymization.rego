@@ -30,9 +30,12 @@ weak := {p | some p in lib.ref.weak_protections}
 
 deny contains finding if {
 	some name, f in input.flows
+	declared := declared_weak(f)
+
+	# Nothing weak declared and nothing logged: nothing to judge.
+	count(declared) + count(lib.observed[name]) > 0
 	identifying := lib.identifying({i | some i in f.items} | lib.observed_items(name))
 	count(identifying) > 0
-	declared := declared_weak(f)
 	observed := observed_weak([o | some o in lib.observed[name]; count({i | some i in o.items; i in identifying}) > 0])
 	count(declared) + count(observed) > 0
 	finding := {

@@ -34,11 +34,17 @@ import data.xborder.lib
 
 policy := object.get(input.organization, "privacyPolicy", {})
 
+# disclosed and trustees are the policy's lists as sets: one lookup per
+# flow or recipient, not a scan of the list.
+disclosed := {n | some n in object.get(policy, "discloses", [])}
+
+trustees := {n | some n in object.get(policy, "trustees", [])}
+
 deny contains finding if {
 	some name, f in input.flows
-	lib.foreign(f)
 	not f.legalBasis.overseas == "contract"
-	not name in object.get(policy, "discloses", [])
+	not name in disclosed
+	lib.foreign(f)
 	finding := {
 		"flow": name,
 		"field": "spec.privacyPolicy.discloses",
@@ -57,10 +63,9 @@ deny contains finding if {
 }
 
 deny contains finding if {
-	some rname in entrusted_recipients
+	some rname, flows in lib.entrusted_flows
 	input.recipients[rname]
-	flows := {name | some name, f in input.flows; f.recipient == rname; lib.entrusted(f)}
-	not rname in object.get(policy, "trustees", [])
+	not rname in trustees
 	finding := {
 		"recipient": rname,
 		"field": "spec.privacyPolicy.trustees",
@@ -95,13 +100,4 @@ deny contains finding if {
 			"flows": lib.sorted({n | some n, f in input.flows; f.reviewed > updated}),
 		},
 	}
-}
-
-# entrusted_recipients receive at least one entrusted flow. Iterating them,
-# not every recipient, keeps OPA's comprehension index on the flows-by-
-# recipient set above a hit for every key (a recipient without entrusted
-# flows would miss it and rescan every flow): linear, not recipients × flows.
-entrusted_recipients contains f.recipient if {
-	some f in input.flows
-	lib.entrusted(f)
 }

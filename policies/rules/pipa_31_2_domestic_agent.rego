@@ -52,8 +52,8 @@ deny contains finding if {
 deny contains finding if {
 	some rname, r in input.recipients
 	r.country != "KR"
-	controller(rname, r)
 	some reason in thresholds_met(r)
+	controller(rname, r)
 	missing := lib.agent_gaps(r)
 	count(missing) > 0
 	finding := {

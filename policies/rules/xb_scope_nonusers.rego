@@ -50,6 +50,7 @@ deny contains finding if {
 deny contains finding if {
 	some name, f in input.flows
 	f.subjects in {"service_users", "transacting_only"}
+	count(lib.observed[name]) > 0
 	lib.subject_base > 0
 	share := 1 - input.params.outOfScopeShare
 	threshold := share * lib.subject_base

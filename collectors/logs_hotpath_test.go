@@ -1,6 +1,7 @@
 package collectors
 
 import (
+	"bytes"
 	"fmt"
 	"testing"
 )
@@ -38,5 +39,43 @@ func TestLogTimeCache(t *testing.T) {
 		if !ok || got != want {
 			t.Fatalf("%s = %d, %v; want %d", ts, got, ok, want)
 		}
+	}
+}
+
+// TestParseDoesNotAllocate checks the hot path's promise: once a worker's
+// tables are warm, parsing and aggregating JSON Lines and CSV records
+// allocates nothing per record.
+func TestParseDoesNotAllocate(t *testing.T) {
+	data := logGenJSONL(20_000, 9)
+	csv := logJSONLToCSV(t, data)
+	hdrEnd := bytes.IndexByte(csv, '\n') + 1
+	match := newLogMatcher(logBenchManifests())
+	hdr, problems := logParseCSVHeader(bytes.Split(csv[:hdrEnd-1], []byte{','}))
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	for _, tc := range []struct {
+		name string
+		run  func(a *logAcc, r *logRecord)
+	}{
+		{"jsonl", func() func(a *logAcc, r *logRecord) {
+			p := newLogJSON(newLogSyms(match))
+			return func(a *logAcc, r *logRecord) { a.jsonChunk(p, r, &a.files[0], logChunk{data: data, line: 1}) }
+		}()},
+		{"csv", func() func(a *logAcc, r *logRecord) {
+			p := newLogCSV(newLogSyms(match))
+			p.hdr = hdr
+			return func(a *logAcc, r *logRecord) { a.csvChunk(p, r, &a.files[0], logChunk{data: csv[hdrEnd:], line: 2}) }
+		}()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			acc := newLogAcc(match, DefaultExactSubjects, 1)
+			var r logRecord
+			tc.run(acc, &r) // warm: symbols, item lists, cells, subject sets
+			allocs := testing.AllocsPerRun(3, func() { tc.run(acc, &r) })
+			if allocs > 0 {
+				t.Errorf("%.0f allocations for 20,000 records read again, want 0", allocs)
+			}
+		})
 	}
 }
