@@ -240,7 +240,10 @@ func ParseMapping(name string, data []byte) (*Mapping, error) {
 			fail(v, path, "the expression gives %s, want %s (or null)", ast.OutputType(), mappingWant[kind])
 			continue
 		}
-		prg, err := env.Program(ast, cel.EvalOptions(cel.OptOptimize))
+		// A mapping file can come from anyone who ships logs: bound what one
+		// expression may cost per record, so a hostile one is a bad line, not
+		// a stalled audit.
+		prg, err := env.Program(ast, cel.EvalOptions(cel.OptOptimize), cel.CostLimit(mappingCostLimit))
 		if err != nil {
 			fail(v, path, "%v", err)
 			continue
@@ -260,6 +263,11 @@ func ParseMapping(name string, data []byte) (*Mapping, error) {
 
 // mappingLocate turns a position in an expression (CEL: line 1-based,
 // column 0-based) into one in the mapping file.
+// mappingCostLimit bounds one field expression's evaluation of one record,
+// in CEL cost units (a few hundred microseconds): ample for field access,
+// splitting and timestamp parsing, far below a pathological comprehension.
+const mappingCostLimit = 100_000
+
 func mappingLocate(v *yaml.Node, lines [][]byte, line, col int) (int, int) {
 	if line < 1 {
 		return v.Line, v.Column

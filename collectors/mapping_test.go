@@ -248,3 +248,29 @@ fields:
 	const n = 100_000
 	benchReadLogs(b, "day.jsonl", logGenJSONL(n, 1), n, LogOptions{Mapping: mp})
 }
+
+// TestMappingCostLimit: a mapping expression that explodes per record (a
+// nested comprehension over millions of elements) is stopped by the cost
+// limit and counted as a bad line with a reason, instead of stalling the run.
+func TestMappingCostLimit(t *testing.T) {
+	mp, err := ParseMapping("m.yaml", []byte(`format: json
+fields:
+  ts: timestamp(record.t)
+  items: record.items
+  integration: 'record.app + string([1,2,3,4,5,6,7,8,9,10].map(a, [1,2,3,4,5,6,7,8,9,10].map(b, [1,2,3,4,5,6,7,8,9,10].map(c, [1,2,3,4,5,6,7,8,9,10].map(d, [1,2,3,4,5,6,7,8,9,10].map(e, e))))).size() - 10)'
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := logWriteFile(t, t.TempDir(), "x.json", []byte(`{"t":"2024-03-01T00:00:00Z","items":["a"],"app":"toss"}`+"\n"))
+	m := &audit.Manifests{Flows: []audit.DataFlow{{Object: audit.Object{Name: "toss-flow"}, Integration: "toss"}}}
+	agg, err := ReadLogs(context.Background(), m, []string{p}, LogOptions{Mapping: mp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := agg.Quality()
+	if q.Lines != 1 || q.Bad != 1 || len(q.Files[0].Examples) != 1 ||
+		!strings.Contains(q.Files[0].Examples[0].Reason, "fields.integration") {
+		t.Fatalf("quality = %+v, want the one line bad, blamed on fields.integration", q)
+	}
+}
