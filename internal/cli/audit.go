@@ -90,7 +90,7 @@ sets the structured log (run start and end, files read and skipped, counts).`,
 	fl.StringSliceVar(&f.policyDirs, "policy", nil, "extra Rego policy `DIR` (repeatable)")
 	fl.StringSliceVar(&f.dataDirs, "data", nil, "extra reference data `DIR`, e.g. a taxonomy (repeatable)")
 	fl.StringVar(&f.config, "config", "", "config `FILE` (default xborder.yaml when present)")
-	fl.DurationVar(&f.timeout, "policy-timeout", 0, "stop a policy evaluation that runs longer than this (0: no limit)")
+	fl.DurationVar(&f.timeout, "policy-timeout", 5*time.Minute, "stop a policy evaluation that runs longer than this, e.g. a hostile --policy (0: no limit)")
 	return cmd
 }
 

@@ -90,7 +90,7 @@ findings; 2 usage or input error (bad manifest, waiver, baseline or flag).`,
 	fl.StringVar(&f.baseline, "baseline", "", "baseline `FILE`: its findings are reported but do not fail the check")
 	fl.StringVar(&f.writeBaseline, "write-baseline", "", "write every unwaived finding to baseline `FILE` (they then count as baselined)")
 	fl.StringVar(&f.changedOnly, "changed-only", "", "report only findings in manifests changed since git `REF` (committed, staged, unstaged or untracked)")
-	fl.DurationVar(&f.timeout, "policy-timeout", 0, "stop a policy evaluation that runs longer than this (0: no limit)")
+	fl.DurationVar(&f.timeout, "policy-timeout", time.Minute, "stop a policy evaluation that runs longer than this, e.g. a hostile --policy (0: no limit)")
 	return cmd
 }
 
