@@ -74,7 +74,7 @@ sets the structured log (run start and end, files read and skipped, counts).`,
 			return runAudit(cmd, e, &f, cfg)
 		},
 	}
-	f.out.register(cmd)
+	f.out.register(cmd, "en")
 	fl := cmd.Flags()
 	fl.StringSliceVar(&f.manifests, "manifests", nil, "manifest `DIR` or file (repeatable)")
 	fl.StringSliceVar(&f.logs, "logs", nil, "transfer log `PATH`, file or directory (repeatable); files an earlier run ingested are skipped")
@@ -83,7 +83,7 @@ sets the structured log (run start and end, files read and skipped, counts).`,
 	fl.StringVar(&f.mapping, "log-mapping", "", "read the logs through this mapping `FILE` (a foreign JSON or CSV format, CEL per field)")
 	fl.StringVar(&f.logFormat, "log-format", "text", "structured log on standard error: text or json")
 	fl.StringVar(&f.db, "db", "xborder.db", "SQLite database `FILE` that keeps the history")
-	fl.StringVar(&f.reportDir, "report", "", "also write report.html, report.pdf and report.json (in --lang) into `DIR`")
+	fl.StringVar(&f.reportDir, "report", "", "also write report.html, report.pdf and report.json into `DIR` (in Korean unless --lang is given)")
 	fl.StringVar(&f.sign, "sign", "", "sign the seal of report.html and report.pdf with this ed25519 private key `FILE` (see xborder report --help)")
 	fl.StringVar(&f.asOf, "as-of", "", "evaluation date `YYYY-MM-DD` (default today in Korea)")
 	fl.Float64Var(&f.maxBadRatio, "max-bad-ratio", 0.01, "abort (exit 2, nothing stored) when more than this share of log lines is malformed")
@@ -220,7 +220,13 @@ func runAudit(cmd *cobra.Command, e *env, f *auditFlags, cfg *config) (err error
 	r := &reports.Report{Run: run, Rules: engine.Rules(), Lang: f.out.lang, FailOn: failOn, DocsURL: docsURL,
 		ItemCategories: engine.ItemCategories()}
 	if f.reportDir != "" {
-		if err := writeReportDir(f.reportDir, r, key); err != nil {
+		// The report directory is for the regulator: Korean unless --lang
+		// (or the config) asks otherwise; the terminal summary stays in --lang.
+		dir := *r
+		if !cmd.Flags().Changed("lang") {
+			dir.Lang = "ko"
+		}
+		if err := writeReportDir(f.reportDir, &dir, key); err != nil {
 			return err
 		}
 	}

@@ -80,7 +80,7 @@ findings; 2 usage or input error (bad manifest, waiver, baseline or flag).`,
 			return runCheck(cmd, e, &f, cfg, args)
 		},
 	}
-	f.out.register(cmd)
+	f.out.register(cmd, "en")
 	fl := cmd.Flags()
 	fl.StringVar(&f.asOf, "as-of", "", "evaluation date `YYYY-MM-DD` (default today in Korea); also decides waiver expiry")
 	fl.StringSliceVar(&f.policyDirs, "policy", nil, "extra Rego policy `DIR` (repeatable)")

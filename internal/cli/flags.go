@@ -22,11 +22,14 @@ type outputFlags struct {
 	lang   string
 }
 
-func (o *outputFlags) register(cmd *cobra.Command) {
+// register adds the flags; lang is the default language: "ko" for the
+// commands whose readers are regulators (Korean first, English on request),
+// "en" for the engineer's terminal.
+func (o *outputFlags) register(cmd *cobra.Command, lang string) {
 	cmd.Flags().StringVarP(&o.format, "format", "f", "", "output format: "+strings.Join(reports.Names(), ", ")+" (default text)")
 	cmd.Flags().StringVarP(&o.output, "output", "o", "", "write the output to `FILE` instead of standard output")
 	cmd.Flags().StringVar(&o.failOn, "fail-on", "high", "exit 1 when an unwaived finding is at or above `SEVERITY`: critical, high, medium, low, none")
-	cmd.Flags().StringVar(&o.lang, "lang", "en", "language of human-readable formats: en, ko")
+	cmd.Flags().StringVar(&o.lang, "lang", lang, "language of human-readable formats: en, ko")
 }
 
 // parsed validates the flags; every problem is a usage error (exit 2).

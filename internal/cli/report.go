@@ -61,7 +61,7 @@ the command that made it); 2 for a usage error or a run that does not exist.`,
 			return runReport(cmd, e, &f)
 		},
 	}
-	f.out.register(cmd)
+	f.out.register(cmd, "ko")
 	fl := cmd.Flags()
 	fl.StringVar(&f.db, "db", "xborder.db", "SQLite database `FILE` that keeps the history")
 	fl.StringVar(&f.run, "run", "latest", "the run to render: an `ID`, a unique prefix of one, or latest")
