@@ -188,7 +188,7 @@ func TestHostileManifests(t *testing.T) {
 		return b.String()
 	}
 	org := "apiVersion: xborder/v1\nkind: Organization\nmetadata: {name: x}\nspec:\n  legalName: X\n  country: KR\n"
-	manyDocs := strings.Repeat("---\nkind: Nothing\n", 200_000)
+	manyDocs := strings.Repeat("---\napiVersion: xborder/v1\nkind: Nothing\n", 200_000)
 
 	for _, tc := range []struct {
 		name  string
@@ -199,7 +199,7 @@ func TestHostileManifests(t *testing.T) {
 	}{
 		{name: "alias bomb (billion laughs)", files: map[string]string{"a.yaml": bomb(9, 10)},
 			want: []want{{"YAML aliases expand this document by more than", -1}}, limit: 64 * mib},
-		{name: "alias bomb with merge keys", files: map[string]string{"a.yaml": "a: &a {x: 1}\n" +
+		{name: "alias bomb with merge keys", files: map[string]string{"a.yaml": "# xborder/v1\na: &a {x: 1}\n" +
 			"b: &b {<<: [*a, *a, *a, *a, *a, *a, *a, *a], y: [*a, *a, *a, *a, *a, *a, *a, *a]}\n" +
 			"c: &c {<<: [*b, *b, *b, *b, *b, *b, *b, *b], y: [*b, *b, *b, *b, *b, *b, *b, *b]}\n" +
 			"d: &d {<<: [*c, *c, *c, *c, *c, *c, *c, *c], y: [*c, *c, *c, *c, *c, *c, *c, *c]}\n" +

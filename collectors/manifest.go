@@ -104,10 +104,11 @@ func (l ManifestLoader) Load(paths ...string) (*audit.Manifests, error) {
 		s.errs.Add(".", 0, 0, "", "no manifest paths given")
 		return nil, s.errs.Err()
 	}
-	w := mfWalker{s: s, seenFiles: map[string]bool{}, seenDirs: map[string]bool{}}
+	w := mfWalker{s: s, seenFiles: map[string]bool{}, seenDirs: map[string]bool{}, walked: map[string]bool{}}
 	for _, p := range paths {
 		w.root(p)
 	}
+	s.walked = w.walked
 	s.loadFiles(w.files)
 	return s.finish(mfDisplayPath(paths[0]))
 }
@@ -157,7 +158,7 @@ func (s *mfSet) loadFiles(files []string) {
 
 // child is an empty set with s's vocabulary, to decode one file into.
 func (s *mfSet) child() *mfSet {
-	return &mfSet{purposes: s.purposes, purposeIDs: s.purposeIDs, open: s.open}
+	return &mfSet{purposes: s.purposes, purposeIDs: s.purposeIDs, open: s.open, walked: s.walked}
 }
 
 // merge adds what a child set decoded.
@@ -194,6 +195,10 @@ type mfSet struct {
 
 	// open opens a manifest file; tests replace it to simulate read errors.
 	open func(name string) (io.ReadCloser, error)
+	// walked holds the files found by walking a directory (read-only while
+	// files load). Such a file is a manifest only when it says so (see
+	// mfClaimsManifest); a file named on the command line always is.
+	walked map[string]bool
 }
 
 func newMfSet(purposes []string) *mfSet {
@@ -260,6 +265,7 @@ func mfPathProblem(err error) string {
 type mfWalker struct {
 	s         *mfSet
 	files     []string
+	walked    map[string]bool // files found by walking a directory, not named
 	seenFiles map[string]bool // real paths of files listed
 	seenDirs  map[string]bool // real paths of directories walked
 }
@@ -296,18 +302,37 @@ func (w *mfWalker) root(p string) {
 	case fi.IsDir():
 		w.dir(p, real, nil)
 	case fi.Mode().IsRegular():
-		w.file(p, real)
+		w.file(p, real, false)
 	default:
 		w.fail(p, "not a regular file or directory")
 	}
 }
 
-func (w *mfWalker) file(p, real string) {
+func (w *mfWalker) file(p, real string, walked bool) {
+	if w.walked == nil {
+		w.walked = map[string]bool{}
+	}
 	if w.seenFiles[real] {
+		if !walked { // named as well as walked: named wins, it is judged
+			for i, f := range w.files {
+				if w.walked[f] && w.real(f) == real {
+					delete(w.walked, w.files[i])
+				}
+			}
+		}
 		return
 	}
 	w.seenFiles[real] = true
 	w.files = append(w.files, p)
+	if walked {
+		w.walked[p] = true
+	}
+}
+
+// real is the resolved path of a listed file ("" when it cannot be resolved).
+func (w *mfWalker) real(p string) string {
+	r, _ := mfRealPath(p)
+	return r
 }
 
 // dir walks a directory in lexical order. ancestors holds the real paths
@@ -353,7 +378,7 @@ func (w *mfWalker) dir(p, real string, ancestors []string) {
 				}
 				w.dir(child, childReal, ancestors)
 			case fi.Mode().IsRegular() && mfIsYAML(name):
-				w.file(child, childReal)
+				w.file(child, childReal, true)
 			}
 			continue
 		}
@@ -361,7 +386,7 @@ func (w *mfWalker) dir(p, real string, ancestors []string) {
 		case typ.IsDir():
 			w.dir(child, childReal, ancestors)
 		case typ.IsRegular() && mfIsYAML(name):
-			w.file(child, childReal)
+			w.file(child, childReal, true)
 		}
 	}
 }
@@ -390,7 +415,26 @@ func (s *mfSet) loadFile(p string) {
 		s.errs.Add(file, 0, 0, "", "cannot read file: %s", mfPathProblem(err))
 		return
 	}
+	if s.walked[p] && !mfClaimsManifest(data) {
+		return // a CI workflow, a compose file, xborder.yaml: not ours
+	}
 	s.decodeFile(file, data)
+}
+
+// mfClaimsKind matches a top-level `kind:` of one of the manifest kinds.
+var mfClaimsKind = regexp.MustCompile(`(?m)^kind:[ \t]*["']?(Organization|Recipient|DataFlow)\b`)
+
+// mfClaimsManifest reports whether a YAML file found by walking a directory
+// says it holds xborder manifests: it names the xborder/ API or one of the
+// manifest kinds. Repositories hold other YAML (CI workflows, compose files,
+// xborder.yaml itself), which `xborder check` in the repository root must
+// not judge; a manifest with a broken apiVersion still names its kind, so it
+// is still checked, strictly.
+// Text it cannot read as UTF-8 (UTF-16, binary) is judged too, so that an
+// encoding mistake is an error rather than a manifest silently left out.
+func mfClaimsManifest(data []byte) bool {
+	return bytes.Contains(data, []byte("xborder/")) || mfClaimsKind.Match(data) ||
+		!utf8.Valid(data) || bytes.IndexByte(data, 0) >= 0
 }
 
 var (

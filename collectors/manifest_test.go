@@ -769,3 +769,56 @@ func FuzzDecodeManifest(f *testing.F) {
 		}
 	})
 }
+
+// TestManifestWalkSkipsForeignYAML: `xborder check` in a repository root
+// walks CI workflows, compose files and xborder.yaml too; those are not
+// manifests and must not fail the gate. A file named explicitly is always
+// judged, and a walked file that names a manifest kind is judged strictly
+// even with a broken apiVersion.
+func TestManifestWalkSkipsForeignYAML(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS("testdata/manifests/valid")); err != nil {
+		t.Fatal(err)
+	}
+	foreign := map[string]string{
+		"xborder.yaml":       "fail-on: critical\nas-of: 2024-03-08\n",
+		"docker-compose.yml": "services:\n  db:\n    image: postgres\n",
+		"ci/workflow.yaml":   "- name: build\n  run: make\n",
+		"ci/empty.yml":       "",
+	}
+	for name, text := range foreign {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := LoadManifests("testdata/manifests/valid")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := LoadManifests(dir)
+	if err != nil {
+		t.Fatalf("walking a tree with foreign YAML: %v", err)
+	}
+	if len(got.Flows) != len(want.Flows) || len(got.Recipients) != len(want.Recipients) || len(got.Files) != len(want.Files) {
+		t.Errorf("got %d flows, %d recipients, %d files; want %d, %d, %d",
+			len(got.Flows), len(got.Recipients), len(got.Files), len(want.Flows), len(want.Recipients), len(want.Files))
+	}
+
+	// Named explicitly, a foreign file is judged (and rejected).
+	if _, err := LoadManifests(dir, filepath.Join(dir, "docker-compose.yml")); err == nil ||
+		!strings.Contains(err.Error(), "docker-compose.yml:") {
+		t.Errorf("explicit docker-compose.yml: err = %v, want a located error", err)
+	}
+	// A walked manifest with a broken apiVersion still names its kind: judged.
+	broken := "apiVersion: xborderr/v1\nkind: Recipient\nmetadata: {name: extra}\nspec: {legalName: X, country: SG}\n"
+	if err := os.WriteFile(filepath.Join(dir, "extra.yaml"), []byte(broken), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadManifests(dir); err == nil || !strings.Contains(err.Error(), "extra.yaml:1:") {
+		t.Errorf("walked manifest with a bad apiVersion: err = %v, want extra.yaml:1:… apiVersion error", err)
+	}
+}
