@@ -62,6 +62,8 @@ the command that made it); 2 for a usage error or a run that does not exist.`,
 		},
 	}
 	f.out.register(cmd, "ko")
+	// A rendering is not a gate: --fail-on only decides the verdict line.
+	cmd.Flags().Lookup("fail-on").Usage = "severity the report's verdict line counts from: critical, high, medium, low, none (report exits 0 whatever the findings)"
 	fl := cmd.Flags()
 	fl.StringVar(&f.db, "db", "xborder.db", "SQLite database `FILE` that keeps the history")
 	fl.StringVar(&f.run, "run", "latest", "the run to render: an `ID`, a unique prefix of one, or latest")

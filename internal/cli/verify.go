@@ -56,6 +56,10 @@ error, unreadable file, or a file that is not an xborder report.`,
   xborder verify --db audit.db`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// --db from XBORDER_DB or xborder.yaml, like runs, findings and report.
+			if _, err := applyConfig(cmd, e); err != nil {
+				return err
+			}
 			if len(args) == 0 {
 				if f.pubkey != "" {
 					return usageError("--pubkey: checks a report's signature; give the REPORT")
@@ -67,6 +71,7 @@ error, unreadable file, or a file that is not an xborder report.`,
 	}
 	cmd.Flags().StringVar(&f.db, "db", "xborder.db", "SQLite database `FILE` holding the run")
 	cmd.Flags().StringVar(&f.pubkey, "pubkey", "", "ed25519 public key `FILE` the report must be signed with")
+	cmd.Flags().String("config", "", "config `FILE` (default xborder.yaml when present)")
 	return cmd
 }
 
