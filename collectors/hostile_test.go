@@ -17,10 +17,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/xborder/xborder/internal/testutil"
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -38,43 +38,6 @@ const (
 	mib = 1 << 20
 	gib = 1 << 30
 )
-
-// heapPeak runs fn and returns the largest heap (runtime.MemStats.HeapAlloc,
-// live and not yet collected objects) seen above the heap before it,
-// sampled every millisecond and at the end. Callers must not run in
-// parallel with other tests.
-func heapPeak(fn func()) uint64 {
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	base := ms.HeapAlloc
-	stop, done := make(chan struct{}), make(chan uint64)
-	go func() {
-		var peak uint64
-		var m runtime.MemStats
-		tick := time.NewTicker(time.Millisecond)
-		defer tick.Stop()
-		for {
-			runtime.ReadMemStats(&m)
-			peak = max(peak, m.HeapAlloc)
-			select {
-			case <-stop:
-				done <- peak
-				return
-			case <-tick.C:
-			}
-		}
-	}()
-	fn()
-	close(stop)
-	peak := <-done
-	runtime.ReadMemStats(&ms)
-	peak = max(peak, ms.HeapAlloc)
-	if peak < base {
-		return 0
-	}
-	return peak - base
-}
 
 // hostileFigures collects every hostile case's peak heap, for the summary
 // the last test prints.
@@ -296,7 +259,7 @@ func TestHostileManifests(t *testing.T) {
 			var m *audit.Manifests
 			var err error
 			start := time.Now()
-			peak := heapPeak(func() { m, err = collectors.LoadManifests(path) })
+			peak := testutil.HeapPeak(func() { m, err = collectors.LoadManifests(path) })
 			if d := time.Since(start); d > 10*time.Second {
 				t.Errorf("took %s", d)
 			}
@@ -603,7 +566,7 @@ func TestHostileLogs(t *testing.T) {
 			var a *collectors.Aggregate
 			var err error
 			start := time.Now()
-			peak := heapPeak(func() {
+			peak := testutil.HeapPeak(func() {
 				a, err = collectors.ReadLogs(context.Background(), m, paths, collectors.LogOptions{Known: knownItem})
 			})
 			elapsed := time.Since(start)
@@ -671,7 +634,7 @@ func TestHostileLogDirectory(t *testing.T) {
 	var a *collectors.Aggregate
 	var err error
 	start := time.Now()
-	peak := heapPeak(func() {
+	peak := testutil.HeapPeak(func() {
 		a, err = collectors.ReadLogs(context.Background(), logManifests(t), []string{dir}, collectors.LogOptions{})
 	})
 	elapsed := time.Since(start)
@@ -726,7 +689,7 @@ func TestHostileCSVHeaders(t *testing.T) {
 				writeFile(t, dir, "x.csv", []byte(tc.data))
 			}
 			var err error
-			peak := heapPeak(func() {
+			peak := testutil.HeapPeak(func() {
 				_, err = collectors.ReadLogs(context.Background(), logManifests(t), []string{p}, collectors.LogOptions{})
 			})
 			if wait != nil {

@@ -8,7 +8,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"runtime"
+	"github.com/xborder/xborder/internal/testutil"
 	"strings"
 	"testing"
 	"time"
@@ -80,7 +80,7 @@ func TestHostileWaivers(t *testing.T) {
 			var err error
 			fs := hostileFindings()
 			start := time.Now()
-			peak := heapPeak(func() {
+			peak := testutil.HeapPeak(func() {
 				ws, err = policies.ParseWaivers("w.yaml", []byte(tc.data), hostileRules)
 				if err == nil {
 					ws.Apply(fs, "2024-03-08")
@@ -107,36 +107,6 @@ func TestHostileWaivers(t *testing.T) {
 			}
 		})
 	}
-}
-
-// heapPeak runs fn and returns the largest HeapAlloc seen above the heap
-// before it, sampled every millisecond.
-func heapPeak(fn func()) uint64 {
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	base := ms.HeapAlloc
-	stop, done := make(chan struct{}), make(chan uint64)
-	go func() {
-		var peak uint64
-		var m runtime.MemStats
-		tick := time.NewTicker(time.Millisecond)
-		defer tick.Stop()
-		for {
-			runtime.ReadMemStats(&m)
-			peak = max(peak, m.HeapAlloc)
-			select {
-			case <-stop:
-				done <- peak
-				return
-			case <-tick.C:
-			}
-		}
-	}()
-	fn()
-	close(stop)
-	peak := max(<-done, base)
-	return peak - base
 }
 
 // FuzzWaiversLocated parses and applies arbitrary waiver files: never a
