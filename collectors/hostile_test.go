@@ -717,7 +717,7 @@ func checkLocated(t *testing.T, err error, file string, data []byte, whole func(
 	}
 	lines := bytes.Count(data, []byte{'\n'}) + 1
 	if strings.HasSuffix(file, ".yaml") {
-		lines = yamlLines(data)
+		lines = testutil.YAMLLines(data)
 	}
 	for _, e := range ies {
 		switch {
@@ -919,25 +919,6 @@ func FuzzMappingLocated(f *testing.F) {
 			})
 		}
 	})
-}
-
-// yamlLines counts the lines of data as YAML does: a line ends at LF, CR
-// LF, a lone CR, NEL, LS or PS.
-func yamlLines(data []byte) int {
-	n := 1
-	for i := 0; i < len(data); i++ {
-		switch {
-		case data[i] == '\n':
-			n++
-		case data[i] == '\r':
-			if i+1 == len(data) || data[i+1] != '\n' {
-				n++
-			}
-		case bytes.HasPrefix(data[i:], []byte("\u0085")), bytes.HasPrefix(data[i:], []byte("\u2028")), bytes.HasPrefix(data[i:], []byte("\u2029")):
-			n++
-		}
-	}
-	return n
 }
 
 // TestHostileSummary runs after the hostile tests above (tests run in

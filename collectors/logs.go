@@ -722,6 +722,20 @@ func (run *logRun) worker(acc *logAcc) {
 	}
 }
 
+// take accounts for one parsed line of any format: a blank line is not a
+// line, a good record is aggregated, a bad one is counted with its reason.
+func (a *logAcc) take(st *logFileStats, r *logRecord, line int64, bad logBad) {
+	switch bad.code {
+	case logBlank:
+	case logOK:
+		st.lines++
+		a.add(st, r)
+	default:
+		st.lines++
+		st.addBad(line, bad)
+	}
+}
+
 func (a *logAcc) jsonChunk(p *logJSON, r *logRecord, st *logFileStats, ch logChunk) {
 	data, line := ch.data, ch.line
 	for len(data) > 0 {
@@ -734,15 +748,7 @@ func (a *logAcc) jsonChunk(p *logJSON, r *logRecord, st *logFileStats, ch logChu
 		if k := len(l); k > 0 && l[k-1] == '\r' {
 			l = l[:k-1]
 		}
-		switch bad := p.parse(l, r); bad.code {
-		case logBlank:
-		case logOK:
-			st.lines++
-			a.add(st, r)
-		default:
-			st.lines++
-			st.addBad(line, bad)
-		}
+		a.take(st, r, line, p.parse(l, r))
 		line++
 	}
 }
@@ -759,15 +765,7 @@ func (a *logAcc) csvChunk(p *logCSV, r *logRecord, st *logFileStats, ch logChunk
 		if k := len(rec); k > 0 && rec[k-1] == '\r' {
 			rec = rec[:k-1]
 		}
-		switch bad := p.parse(rec, r); bad.code {
-		case logBlank:
-		case logOK:
-			st.lines++
-			a.add(st, r)
-		default:
-			st.lines++
-			st.addBad(line, bad)
-		}
+		a.take(st, r, line, p.parse(rec, r))
 		line += 1 + nl
 		i = end + 1
 	}

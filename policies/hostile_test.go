@@ -5,7 +5,6 @@ package policies_test
 // bounded time and memory, whatever it holds.
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"github.com/xborder/xborder/internal/testutil"
@@ -130,30 +129,11 @@ func FuzzWaiversLocated(f *testing.F) {
 		if !errors.As(err, &ies) || len(ies) == 0 {
 			t.Fatalf("error %T %v, want audit.InputErrors", err, err)
 		}
-		lines := yamlLines(data)
+		lines := testutil.YAMLLines(data)
 		for _, e := range ies {
 			if e.File != "w.yaml" || e.Msg == "" || e.Line < 1 || e.Line > lines || e.Col < 0 {
 				t.Fatalf("error %q is not located within the file's %d lines", e, lines)
 			}
 		}
 	})
-}
-
-// yamlLines counts the lines of data as YAML does: a line ends at LF, CR
-// LF, a lone CR, NEL, LS or PS.
-func yamlLines(data []byte) int {
-	n := 1
-	for i := 0; i < len(data); i++ {
-		switch {
-		case data[i] == '\n':
-			n++
-		case data[i] == '\r':
-			if i+1 == len(data) || data[i+1] != '\n' {
-				n++
-			}
-		case bytes.HasPrefix(data[i:], []byte("\u0085")), bytes.HasPrefix(data[i:], []byte("\u2028")), bytes.HasPrefix(data[i:], []byte("\u2029")):
-			n++
-		}
-	}
-	return n
 }
