@@ -48,14 +48,21 @@ type result struct {
 	stdout, stderr string
 }
 
-// runCLI runs xborder in-process with a fixed clock and no terminal.
+// runCLI runs xborder in-process with a fixed clock, no terminal and an
+// empty environment.
 func runCLI(t *testing.T, args ...string) result {
+	t.Helper()
+	return runCLIEnv(t, nil, args...)
+}
+
+// runCLIEnv is runCLI with environ as the environment.
+func runCLIEnv(t *testing.T, environ map[string]string, args ...string) result {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	code := run(context.Background(), args, &env{
 		stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr,
 		now:        func() time.Time { return time.Date(2024, 3, 8, 12, 0, 0, 0, time.UTC) },
-		getenv:     func(string) string { return "" },
+		getenv:     func(k string) string { return environ[k] },
 		isTerminal: func(io.Writer) bool { return false },
 	})
 	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}

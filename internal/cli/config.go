@@ -1,17 +1,22 @@
 package cli
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
+	"regexp"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/xborder/xborder/internal/audit"
+	"github.com/xborder/xborder/internal/store"
 )
 
 // defaultConfig is read when --config is not given and the file exists.
@@ -28,8 +33,14 @@ type config struct {
 // flags > environment > config file. Keys of the config file are flag names
 // (`fail-on: critical`), plus `params:` for thresholds; a key that is a flag
 // of another command is ignored, so that one xborder.yaml serves audit,
-// runs, findings, report and verify; an unknown key or a bad value is a
-// located input error.
+// runs, findings, report and verify.
+//
+// A value is checked as it is set (settingCheck), so that a bad one is
+// reported where it was written: `xborder.yaml:3:10: fail-on: unknown
+// severity "highh" ...` or `XBORDER_FAIL_ON: unknown severity ...`. Every
+// problem of the file and the environment is reported at once, as
+// audit.InputErrors (exit 2). Values given on the command line are left to
+// the command, which reports a bad one as a usage error naming the flag.
 func applyConfig(cmd *cobra.Command, e *env) (*config, error) {
 	cfg := &config{}
 	path, explicit := "", false
@@ -40,38 +51,12 @@ func applyConfig(cmd *cobra.Command, e *env) (*config, error) {
 	} else {
 		path = defaultConfig
 	}
-	fileValues := map[string]*yaml.Node{}
 	var errs audit.InputErrors
+	var fileValues map[string]*yaml.Node
 	data, err := os.ReadFile(path)
 	switch {
 	case err == nil:
-		var doc yaml.Node
-		if err := yaml.Unmarshal(data, &doc); err != nil {
-			return nil, audit.InputErrors{{File: path, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}}
-		}
-		if len(doc.Content) > 0 {
-			top := doc.Content[0]
-			if top.Kind != yaml.MappingNode {
-				return nil, audit.InputErrors{{File: path, Line: top.Line, Col: top.Column, Msg: "want a mapping of flag names to values"}}
-			}
-			for i := 0; i+1 < len(top.Content); i += 2 {
-				k, v := top.Content[i], top.Content[i+1]
-				if k.Value == "params" {
-					if err := v.Decode(&cfg.Params); err != nil || v.Kind != yaml.MappingNode {
-						errs.Add(path, v.Line, v.Column, "params", "want a mapping of threshold names to values")
-					}
-					continue
-				}
-				if cmd.Flags().Lookup(k.Value) == nil && k.Value != "config" && anyCommandFlag(cmd.Root(), k.Value) {
-					continue // a setting of another command: one file serves them all
-				}
-				if cmd.Flags().Lookup(k.Value) == nil || k.Value == "config" {
-					errs.Add(path, k.Line, k.Column, k.Value, "unknown setting for %q (want one of its flags: %s)", cmd.Name(), strings.Join(flagNames(cmd), ", "))
-					continue
-				}
-				fileValues[k.Value] = v
-			}
-		}
+		fileValues = readConfigFile(cmd, path, data, cfg, &errs)
 	case errors.Is(err, fs.ErrNotExist) && !explicit:
 		// no config file: fine
 	default:
@@ -83,33 +68,179 @@ func applyConfig(cmd *cobra.Command, e *env) (*config, error) {
 		}
 		envName := "XBORDER_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
 		if v, ok := lookupEnv(e, envName); ok {
-			if err := setFlag(f, []string{v}); err != nil {
+			if err := setFlag(cmd, f, []string{v}); err != nil {
 				errs.Add(envName, 0, 0, "", "%v", err)
 			}
 			return
 		}
-		if n, ok := fileValues[f.Name]; ok {
-			var vals []string
-			switch n.Kind {
-			case yaml.SequenceNode:
-				for _, c := range n.Content {
-					vals = append(vals, c.Value)
-				}
-			case yaml.ScalarNode:
-				vals = []string{n.Value}
-			default:
-				errs.Add(path, n.Line, n.Column, f.Name, "want a value or a list of values")
-				return
-			}
-			if err := setFlag(f, vals); err != nil {
-				errs.Add(path, n.Line, n.Column, f.Name, "%v", err)
-			}
+		n, ok := fileValues[f.Name]
+		if !ok {
+			return
+		}
+		vals, ok := scalarValues(n)
+		if !ok {
+			errs.Add(path, n.Line, n.Column, f.Name, "want a value or a list of values")
+			return
+		}
+		if err := setFlag(cmd, f, vals); err != nil {
+			errs.Add(path, n.Line, n.Column, f.Name, "%v", err)
 		}
 	})
 	if err := errs.Err(); err != nil {
 		return nil, withCode(ExitError, err)
 	}
 	return cfg, nil
+}
+
+// readConfigFile parses the config file, records its problems in errs and
+// returns the values of cmd's flags by name; params go to cfg.
+func readConfigFile(cmd *cobra.Command, path string, data []byte, cfg *config, errs *audit.InputErrors) map[string]*yaml.Node {
+	text := bytes.TrimPrefix(data, []byte{0xEF, 0xBB, 0xBF})
+	if line, col, msg := checkYAMLText(text); msg != "" {
+		errs.Add(path, line, col, "", "%s", msg)
+		return nil
+	}
+	var doc yaml.Node
+	if err := unmarshalYAML(text, &doc); err != nil {
+		line, msg := yamlErrorLine(err)
+		errs.Add(path, line, 0, "", "invalid YAML: %s", msg)
+		return nil
+	}
+	if len(doc.Content) == 0 {
+		return nil // empty, or only comments
+	}
+	top := doc.Content[0]
+	if top.Kind != yaml.MappingNode {
+		errs.Add(path, top.Line, top.Column, "", "want a mapping of flag names to values")
+		return nil
+	}
+	values := map[string]*yaml.Node{}
+	seen := map[string]int{}
+	for i := 0; i+1 < len(top.Content); i += 2 {
+		k, v := top.Content[i], top.Content[i+1]
+		if first, dup := seen[k.Value]; dup {
+			errs.Add(path, k.Line, k.Column, k.Value, "set twice (first on line %d)", first)
+			continue
+		}
+		seen[k.Value] = k.Line
+		if k.Value == "params" {
+			if err := v.Decode(&cfg.Params); err != nil || v.Kind != yaml.MappingNode {
+				errs.Add(path, v.Line, v.Column, "params", "want a mapping of threshold names to values")
+			}
+			continue
+		}
+		if cmd.Flags().Lookup(k.Value) == nil && k.Value != "config" && anyCommandFlag(cmd.Root(), k.Value) {
+			continue // a setting of another command: one file serves them all
+		}
+		if cmd.Flags().Lookup(k.Value) == nil || k.Value == "config" {
+			errs.Add(path, k.Line, k.Column, k.Value, "unknown setting for %q (want one of its flags: %s)", cmd.Name(), strings.Join(flagNames(cmd), ", "))
+			continue
+		}
+		values[k.Value] = v
+	}
+	return values
+}
+
+// unmarshalYAML parses data, turning a panic of the YAML library into an
+// error: a config file never crashes xborder.
+func unmarshalYAML(data []byte, n *yaml.Node) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("yaml: the YAML library could not parse this file (%v)", r)
+		}
+	}()
+	return yaml.Unmarshal(data, n)
+}
+
+var yamlErrLine = regexp.MustCompile(`^line (\d+): (.*)$`)
+
+// yamlParserProblems are the messages of the YAML library's parser (as
+// opposed to its scanner). The library prints the line of a parser error
+// 0-based: `c: [x` on line 3 is reported as "line 2: did not find expected
+// ',' or ']'". Scanner errors are 1-based.
+var yamlParserProblems = map[string]bool{
+	"did not find expected ',' or ']'":       true,
+	"did not find expected ',' or '}'":       true,
+	"did not find expected '-' indicator":    true,
+	"did not find expected <document start>": true,
+	"did not find expected <stream-start>":   true,
+	"did not find expected key":              true,
+	"did not find expected node content":     true,
+	"found duplicate %TAG directive":         true,
+	"found duplicate %YAML directive":        true,
+	"found incompatible YAML document":       true,
+	"found undefined tag handle":             true,
+}
+
+// yamlUnplaced are the errors the YAML library raises outside its scanner
+// and parser, which carry no line at all.
+var yamlUnplaced = regexp.MustCompile(`^(unknown anchor |attempted to go past the end|the YAML library could not parse)`)
+
+// yamlErrorLine splits a syntax error of the YAML library into its 1-based
+// line and its message (line 0 for an error the library cannot place, an
+// alias to an unknown anchor). The library gives no column (its parser's
+// marks are unexported), so a syntax error prints as `file:line: invalid
+// YAML: message`, like the manifest loader's.
+func yamlErrorLine(err error) (int, string) {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	m := yamlErrLine.FindStringSubmatch(msg)
+	switch {
+	case m != nil:
+		line, _ := strconv.Atoi(m[1])
+		if yamlParserProblems[m[2]] {
+			line++
+		}
+		return line, m[2]
+	case yamlUnplaced.MatchString(msg):
+		return 0, msg
+	default:
+		// The scanner and the parser leave "line N" out on the first line.
+		return 1, msg
+	}
+}
+
+// checkYAMLText finds the first bytes YAML does not allow (UTF-16, invalid
+// UTF-8, control characters), which the YAML library rejects without saying
+// where. Line and column are 1-based and count characters, like the YAML
+// library's. It is the small equivalent of the manifest loader's check.
+func checkYAMLText(b []byte) (line, col int, msg string) {
+	if len(b) >= 2 && (b[0] == 0xFF && b[1] == 0xFE || b[0] == 0xFE && b[1] == 0xFF) {
+		return 1, 1, "the file is UTF-16; save it as UTF-8"
+	}
+	line, col = 1, 1
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			return line, col, fmt.Sprintf("invalid UTF-8 byte 0x%02X (the file must be UTF-8)", b[i])
+		case r == '\n':
+			line, col = line+1, 0
+		case r < 0x20 && r != '\t' && r != '\r', r == 0x7F, r >= 0x80 && r <= 0x9F && r != 0x85, r == 0xFFFE, r == 0xFFFF:
+			return line, col, fmt.Sprintf("character U+%04X is not allowed in YAML", r)
+		}
+		i += size
+		col++
+	}
+	return 0, 0, ""
+}
+
+// scalarValues returns the values of a config entry: one scalar, or a list
+// of scalars.
+func scalarValues(n *yaml.Node) ([]string, bool) {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		return []string{n.Value}, true
+	case yaml.SequenceNode:
+		vals := make([]string, 0, len(n.Content))
+		for _, c := range n.Content {
+			if c.Kind != yaml.ScalarNode {
+				return nil, false
+			}
+			vals = append(vals, c.Value)
+		}
+		return vals, true
+	}
+	return nil, false
 }
 
 // anyCommandFlag reports whether name is a flag of some command under root.
@@ -130,18 +261,105 @@ func lookupEnv(e *env, name string) (string, bool) {
 	return v, v != ""
 }
 
-// setFlag sets a flag from config values; slice flags take every value.
-func setFlag(f *pflag.Flag, vals []string) error {
+// setFlag sets a flag of cmd from config values, slice flags taking every
+// value, and checks each value (settingCheck).
+func setFlag(cmd *cobra.Command, f *pflag.Flag, vals []string) error {
 	if sv, ok := f.Value.(pflag.SliceValue); ok {
-		return sv.Replace(vals)
+		if err := sv.Replace(vals); err != nil {
+			return err
+		}
+		f.Changed = true
+		return nil
 	}
 	if len(vals) != 1 {
 		return fmt.Errorf("takes one value, got %d", len(vals))
 	}
 	if err := f.Value.Set(vals[0]); err != nil {
-		return err
+		return setError(f, vals[0], err)
+	}
+	if check := settingCheck(cmd, f); check != nil {
+		if err := check(vals[0]); err != nil {
+			return err
+		}
 	}
 	f.Changed = true
+	return nil
+}
+
+// setError says what a typed flag wants instead of the parser's message
+// (`strconv.ParseFloat: parsing "x": invalid syntax`).
+func setError(f *pflag.Flag, v string, err error) error {
+	switch f.Value.Type() {
+	case "float64":
+		return fmt.Errorf("%q is not a number", v)
+	case "int":
+		return fmt.Errorf("%q is not a whole number", v)
+	case "bool":
+		return fmt.Errorf("%q is not true or false", v)
+	case "duration":
+		return fmt.Errorf("%q is not a duration (want e.g. 90s, 5m or 1h)", v)
+	}
+	return err
+}
+
+// checker is a flag value that knows its valid values (checkedString).
+type checker interface{ check(string) error }
+
+// settingCheck returns the check of a flag value that the command would
+// otherwise validate only when it runs, or nil: the flag's own
+// (checkedString), else settingChecks'.
+func settingCheck(cmd *cobra.Command, f *pflag.Flag) func(string) error {
+	if c, ok := f.Value.(checker); ok {
+		return c.check
+	}
+	if check, ok := settingChecks[cmd.Name()+" "+f.Name]; ok {
+		return check
+	}
+	return settingChecks[f.Name]
+}
+
+// settingChecks are the checks of flags registered as plain strings or
+// numbers whose command validates them late, keyed by "command flag", or by
+// the flag alone where the name means the same on every command. Their
+// messages are the command's own, without the --flag prefix. (A flag
+// registered with checkedString needs no entry.)
+var settingChecks = map[string]func(string) error{
+	"as-of":               checkDate,
+	"audit log-format":    checkLogFormat,
+	"audit max-bad-ratio": checkRatio,
+	"findings status":     checkStatus,
+	"runs format":         checkHistoryFormat,
+	"findings format":     checkHistoryFormat,
+	"diff format":         checkHistoryFormat,
+}
+
+func checkLogFormat(v string) error {
+	if _, ok := logFormats[v]; !ok {
+		return fmt.Errorf("unknown format %q (want %s)", v, strings.ReplaceAll(joinKeys(logFormats), ", ", " or "))
+	}
+	return nil
+}
+
+func checkHistoryFormat(v string) error {
+	if !historyFormats[v] {
+		return fmt.Errorf("unknown format %q (want %s)", v, joinKeys(historyFormats))
+	}
+	return nil
+}
+
+func checkStatus(v string) error {
+	switch v {
+	case store.StatusOpen, audit.StatusNew, audit.StatusRecurring, audit.StatusResolved:
+		return nil
+	}
+	return fmt.Errorf("unknown status %q (want open, new, recurring or resolved)", v)
+}
+
+// checkRatio accepts a share between 0 and 1 (the flag has parsed it).
+func checkRatio(v string) error {
+	if r, err := strconv.ParseFloat(v, 64); err == nil && (r < 0 || r > 1) {
+		return fmt.Errorf("%v is not between 0 and 1", r)
+	}
 	return nil
 }
 

@@ -24,12 +24,16 @@ type outputFlags struct {
 
 // register adds the flags; lang is the default language: "ko" for the
 // commands whose readers are regulators (Korean first, English on request),
-// "en" for the engineer's terminal.
+// "en" for the engineer's terminal. Format, fail-on and lang know their
+// valid values (checkedString), so that applyConfig rejects a bad one from
+// the environment or a config file where it was written.
 func (o *outputFlags) register(cmd *cobra.Command, lang string) {
-	cmd.Flags().StringVarP(&o.format, "format", "f", "", "output format: "+strings.Join(reports.Names(), ", ")+" (default text)")
-	cmd.Flags().StringVarP(&o.output, "output", "o", "", "write the output to `FILE` instead of standard output")
-	cmd.Flags().StringVar(&o.failOn, "fail-on", "high", "exit 1 when an unwaived finding is at or above `SEVERITY`: critical, high, medium, low, none")
-	cmd.Flags().StringVar(&o.lang, "lang", lang, "language of human-readable formats: en, ko")
+	o.format, o.failOn, o.lang = "", "high", lang
+	fl := cmd.Flags()
+	fl.VarP(&checkedString{&o.format, checkFormat}, "format", "f", "output format: "+strings.Join(reports.Names(), ", ")+" (default text)")
+	fl.StringVarP(&o.output, "output", "o", "", "write the output to `FILE` instead of standard output")
+	fl.Var(&checkedString{&o.failOn, checkFailOn}, "fail-on", "exit 1 when an unwaived finding is at or above `SEVERITY`: critical, high, medium, low, none")
+	fl.Var(&checkedString{&o.lang, checkLang}, "lang", "language of human-readable formats: en, ko")
 }
 
 // parsed validates the flags; every problem is a usage error (exit 2).
@@ -46,10 +50,50 @@ func (o *outputFlags) parsed() (reports.Reporter, audit.Severity, error) {
 	if err != nil {
 		return nil, 0, usageError("--fail-on: %v", err)
 	}
-	if o.lang != "en" && o.lang != "ko" {
-		return nil, 0, usageError("--lang: unknown language %q (want en or ko)", o.lang)
+	if err := checkLang(o.lang); err != nil {
+		return nil, 0, usageError("--lang: %v", err)
 	}
 	return rep, sev, nil
+}
+
+// checkedString is a string flag that knows its valid values. Set accepts
+// anything, so that a bad value on the command line is still reported by
+// the command as a usage error naming the flag (--fail-on: ...); applyConfig
+// calls check on a value from the environment or a config file, so
+// that the error names where the value was written.
+type checkedString struct {
+	p     *string
+	valid func(string) error
+}
+
+func (s *checkedString) String() string     { return *s.p }
+func (s *checkedString) Set(v string) error { *s.p = v; return nil }
+
+// check is what applyConfig asks before it takes a value (checker).
+func (s *checkedString) check(v string) error { return s.valid(v) }
+
+// Type is "string", so that --help shows the flag as a plain string flag.
+func (s *checkedString) Type() string { return "string" }
+
+// checkFormat accepts a report format; empty is text.
+func checkFormat(v string) error {
+	if v == "" {
+		return nil
+	}
+	_, err := reports.Lookup(v)
+	return err
+}
+
+func checkFailOn(v string) error {
+	_, err := audit.ParseSeverity(v)
+	return err
+}
+
+func checkLang(v string) error {
+	if v != "en" && v != "ko" {
+		return fmt.Errorf("unknown language %q (want en or ko)", v)
+	}
+	return nil
 }
 
 // write renders r to --output or standard output. A file is written
@@ -103,10 +147,21 @@ func asOfDate(flag string, now func() time.Time) (string, error) {
 	if flag == "" {
 		return now().In(kst).Format(audit.DateLayout), nil
 	}
-	if _, err := audit.ParseDate(flag); err != nil {
-		return "", usageError("--as-of: %q is not a date (want YYYY-MM-DD)", flag)
+	if err := checkDate(flag); err != nil {
+		return "", usageError("--as-of: %v", err)
 	}
 	return flag, nil
+}
+
+// checkDate accepts a YYYY-MM-DD date, or empty for today.
+func checkDate(v string) error {
+	if v == "" {
+		return nil
+	}
+	if _, err := audit.ParseDate(v); err != nil {
+		return fmt.Errorf("%q is not a date (want YYYY-MM-DD)", v)
+	}
+	return nil
 }
 
 // kst is Korea Standard Time, the calendar the audit days are counted in.
