@@ -85,7 +85,7 @@ func Markdown(w io.Writer, r *Report) error {
 	if err := checkReport(r); err != nil {
 		return err
 	}
-	v := NewView(r)
+	v := newView(r, false)
 	ml := markdownLabels[v.Lang]
 	if ml == nil {
 		ml = markdownLabels["en"]

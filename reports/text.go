@@ -32,7 +32,7 @@ func Text(w io.Writer, r *Report) error {
 	if err := checkReport(r); err != nil {
 		return err
 	}
-	v := NewView(r)
+	v := newView(r, false)
 	t := &textWriter{w: bufio.NewWriter(w), color: r.Color}
 	l := v.L
 

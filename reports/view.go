@@ -57,6 +57,7 @@ type View struct {
 	NoManifests bool
 	// Diagrams is the controller → recipient → country flow diagram, split
 	// into parts that each fit a page; Charts the per-flow daily volumes.
+	// Both are built for the graphical formats only (nil in text, markdown).
 	Diagrams []FlowDiagram
 	Charts   []VolumeChart
 }
@@ -243,8 +244,14 @@ type InputView struct {
 	Size   string
 }
 
-// NewView builds the shared view model of a report. r.Run must not be nil.
-func NewView(r *Report) *View {
+// NewView builds the shared view model of a report, graphics included.
+// r.Run must not be nil.
+func NewView(r *Report) *View { return newView(r, true) }
+
+// newView builds the view; the flow diagrams and volume charts, which only
+// the graphical formats (html, pdf) draw and which cost more than the rest
+// of the view for a few hundred flows, only with graphics.
+func newView(r *Report, graphics bool) *View {
 	run := r.Run
 	lang := langOf(r.Lang)
 	l := catalogs[lang]
@@ -276,8 +283,10 @@ func NewView(r *Report) *View {
 	v.Integrity = newIntegrity(run, l)
 	v.NotEvaluated = slices.Sorted(slices.Values(run.NotEvaluated))
 	v.NoManifests = run.Manifests == nil
-	v.Diagrams = newFlowDiagrams(r, l, v.Inventory)
-	v.Charts = newVolumeCharts(r, l)
+	if graphics {
+		v.Diagrams = newFlowDiagrams(r, l, v.Inventory)
+		v.Charts = newVolumeCharts(r, l)
+	}
 	v.Integrity.Seal = sealPlaceholder(run, r.SignKey != nil)
 	v.Integrity.Signed = r.SignKey != nil
 	v.Sections = newSections(v)

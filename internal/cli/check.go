@@ -37,6 +37,8 @@ type checkFlags struct {
 	writeBaseline string
 	changedOnly   string
 	timeout       time.Duration
+	cacheDir      string
+	noCache       bool
 }
 
 func newCheckCmd(e *env) *cobra.Command {
@@ -46,7 +48,14 @@ func newCheckCmd(e *env) *cobra.Command {
 		Short: "Check manifests before merge: the static rules, no logs, no database",
 		Long: `Check loads the data-flow manifests under each PATH (default: the current
 directory) and evaluates every rule that needs no transfer logs; the rules that
-need logs are listed as not evaluated. It stores nothing.
+need logs are listed as not evaluated. It stores nothing in a database.
+
+A result is cached (--cache-dir, default ~/.cache/xborder) under a key of
+everything it was computed from: this binary, the policies, data and
+parameters, --as-of and every manifest byte. An unchanged check is then
+answered in a few milliseconds and prints exactly what it would compute;
+waivers, the baseline and --changed-only are applied afresh every time.
+--no-cache bypasses it; ` + "`xborder cache clean`" + ` empties it.
 
 Findings point at the manifest field (file:line:col). Formats for CI: sarif
 (code scanning), github (workflow annotations), junit (test reports), markdown
@@ -91,6 +100,8 @@ findings; 2 usage or input error (bad manifest, waiver, baseline or flag).`,
 	fl.StringVar(&f.writeBaseline, "write-baseline", "", "write every unwaived finding to baseline `FILE` (they then count as baselined)")
 	fl.StringVar(&f.changedOnly, "changed-only", "", "report only findings in manifests changed since git `REF` (committed, staged, unstaged or untracked)")
 	fl.DurationVar(&f.timeout, "policy-timeout", time.Minute, "stop a policy evaluation that runs longer than this, e.g. a hostile --policy (0: no limit)")
+	fl.StringVar(&f.cacheDir, "cache-dir", "", "keep check results in `DIR` (default $XDG_CACHE_HOME/xborder or ~/.cache/xborder)")
+	fl.BoolVar(&f.noCache, "no-cache", false, "neither read nor write the check cache")
 	return cmd
 }
 
@@ -136,27 +147,22 @@ func runCheck(cmd *cobra.Command, e *env, f *checkFlags, cfg *config, args []str
 		root = repoPrefix()
 	}
 
-	// Compiling the policies and reading the manifests take about as long
-	// as each other and share nothing: do both at once.
-	type compiled struct {
-		engine *policies.Engine
-		err    error
+	cc := checkCache(e, f)
+	var key string
+	if cc != nil {
+		key, _ = checkCacheKey(f, cfg, paths, asOf) // no key: no caching
 	}
-	engineDone := make(chan compiled, 1)
-	go func() {
-		engine, err := policies.New(ctx, policies.Options{PolicyDirs: f.policyDirs, DataDirs: f.dataDirs, Params: cfg.Params, Mode: audit.ModeCheck, Timeout: f.timeout})
-		engineDone <- compiled{engine, err}
-	}()
-	m, merr := collectors.LoadManifests(paths...)
-	c := <-engineDone
-	if err := joinInputErrors(merr, c.err); err != nil {
-		return withCode(ExitError, err)
+	res := cachedCheck(cc, key)
+	if res == nil {
+		if res, err = computeCheck(ctx, f, cfg, paths, asOf); err != nil {
+			return err
+		}
+		storeCheck(e, cc, key, res)
 	}
-	engine := c.engine
+	m, rules, findings := res.manifests, res.rules, res.findings
 	for _, w := range m.Warnings {
 		fmt.Fprintf(e.stderr, "warning: %v\n", w)
 	}
-	rules := engine.Rules()
 
 	// Waiver and baseline problems are reported together.
 	waivers, werr := loadWaivers(f.waivers, rules)
@@ -168,21 +174,6 @@ func runCheck(cmd *cobra.Command, e *env, f *checkFlags, cfg *config, args []str
 	if err := joinInputErrors(werr, berr); err != nil {
 		return withCode(ExitError, err)
 	}
-
-	in := audit.NewInput(audit.ModeCheck, asOf, m)
-	all, err := engine.Evaluate(ctx, in)
-	if err != nil {
-		return err
-	}
-	var notEvaluated []string
-	skip := map[string]bool{}
-	for _, r := range rules {
-		if r.NeedsObservations() {
-			notEvaluated = append(notEvaluated, r.ID)
-			skip[r.ID] = true
-		}
-	}
-	findings := slices.DeleteFunc(all, func(f audit.Finding) bool { return skip[f.Rule] })
 
 	// Waivers judge every finding, so that "unused" means unused, not
 	// "outside the changed files".
@@ -220,10 +211,10 @@ func runCheck(cmd *cobra.Command, e *env, f *checkFlags, cfg *config, args []str
 		Started:      started,
 		Tool:         audit.Tool{Name: "xborder", Version: version},
 		Inputs:       m.Files,
-		PolicyDigest: engine.Digest(),
+		PolicyDigest: res.policyDigest,
 		Findings:     findings,
 		Manifests:    m,
-		NotEvaluated: notEvaluated,
+		NotEvaluated: res.notEvaluated,
 		DataQuality:  audit.DataQuality{Files: []audit.FileQuality{}},
 	}
 	run.Finished = e.now().UTC()
@@ -239,6 +230,48 @@ func runCheck(cmd *cobra.Command, e *env, f *checkFlags, cfg *config, args []str
 		return withCode(ExitFindings, nil)
 	}
 	return nil
+}
+
+// computeCheck loads the manifests and evaluates the rules that need no
+// logs: what the check cache keeps.
+func computeCheck(ctx context.Context, f *checkFlags, cfg *config, paths []string, asOf string) (*checkResult, error) {
+	// Compiling the policies and reading the manifests take about as long
+	// as each other and share nothing: do both at once.
+	type compiled struct {
+		engine *policies.Engine
+		err    error
+	}
+	engineDone := make(chan compiled, 1)
+	go func() {
+		engine, err := policies.New(ctx, policies.Options{PolicyDirs: f.policyDirs, DataDirs: f.dataDirs, Params: cfg.Params, Mode: audit.ModeCheck, Timeout: f.timeout})
+		engineDone <- compiled{engine, err}
+	}()
+	m, merr := collectors.LoadManifests(paths...)
+	c := <-engineDone
+	if err := joinInputErrors(merr, c.err); err != nil {
+		return nil, withCode(ExitError, err)
+	}
+	engine := c.engine
+	rules := engine.Rules()
+	all, err := engine.Evaluate(ctx, audit.NewInput(audit.ModeCheck, asOf, m))
+	if err != nil {
+		return nil, err
+	}
+	var notEvaluated []string
+	skip := map[string]bool{}
+	for _, r := range rules {
+		if r.NeedsObservations() {
+			notEvaluated = append(notEvaluated, r.ID)
+			skip[r.ID] = true
+		}
+	}
+	return &checkResult{
+		manifests:    m,
+		rules:        rules,
+		policyDigest: engine.Digest(),
+		findings:     slices.DeleteFunc(all, func(f audit.Finding) bool { return skip[f.Rule] }),
+		notEvaluated: notEvaluated,
+	}, nil
 }
 
 // loadWaivers reads --waivers, or .xborder-waivers.yaml when it exists and

@@ -145,6 +145,7 @@ stopped that way stores nothing; a second signal ends it at once).`,
 		newDiffCmd(e),
 		newRulesCmd(e),
 		newPolicyCmd(e),
+		newCacheCmd(e),
 		newVersionCmd(e),
 	} {
 		root.AddCommand(c)
