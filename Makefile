@@ -46,8 +46,8 @@ lint: ## gofmt, go vet and opa fmt must be clean
 	@out=$$($(OPA) fmt -l policies); if [ -n "$$out" ]; then echo "opa fmt needed:"; echo "$$out"; exit 1; fi
 
 .PHONY: bench
-bench: build tools bench-deps ## print the benchmark table (throughput, RSS, baselines) in one run
-	$(GO) run ./internal/bench
+bench: build tools bench-deps ## print the benchmark table (throughput, RSS, baselines) in one run; BENCHFLAGS=-only=check for one section
+	$(GO) run ./internal/bench $(BENCHFLAGS)
 
 # DuckDB, the baseline a data engineer would pick, runs through its npm
 # package in the git-ignored .bench/: a benchmark tool, never a dependency

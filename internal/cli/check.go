@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
-	"path"
 	"path/filepath"
 	"runtime/debug"
 	"slices"
@@ -136,15 +135,12 @@ func runCheck(cmd *cobra.Command, e *env, f *checkFlags, cfg *config, args []str
 	started := e.now().UTC()
 
 	// Where we are in the repository: code hosts resolve paths from its root.
-	var root string
-	var changed map[string]bool
+	root := repoPrefix()
+	var changes *gitChanges
 	if f.changedOnly != "" {
-		root, changed, err = gitChanged(ctx, f.changedOnly)
-		if err != nil {
+		if changes, err = gitChanged(ctx, f.changedOnly, paths[0]); err != nil {
 			return withCode(ExitError, err)
 		}
-	} else {
-		root = repoPrefix()
 	}
 
 	cc := checkCache(e, f)
@@ -186,8 +182,8 @@ func runCheck(cmd *cobra.Command, e *env, f *checkFlags, cfg *config, args []str
 		fmt.Fprintf(e.stderr, "warning: %s: waiver for %s%s (owner %s) matched no finding\n",
 			sourceText(w.Source), w.Rule, flowSuffix(w.Flow), w.Owner)
 	}
-	if changed != nil {
-		findings = onlyChanged(findings, m, root, changed)
+	if changes != nil {
+		findings = changes.only(findings, m)
 	}
 	baseline.Apply(findings)
 	if f.writeBaseline != "" {
@@ -342,15 +338,26 @@ func repoPrefix() string {
 	}
 }
 
-// gitChanged asks git which files differ from ref in the work tree
-// (committed since ref, staged, unstaged) plus the untracked ones, as paths
-// from the repository root, and where the working directory is in it.
-func gitChanged(ctx context.Context, ref string) (prefix string, changed map[string]bool, err error) {
+// gitChanges are the files of a git work tree that differ from a ref.
+type gitChanges struct {
+	top     string          // the work tree's root, symbolic links resolved
+	changed map[string]bool // paths from top, slash-separated
+}
+
+// gitChanged asks git which files differ from ref in the work tree that
+// holds the manifests at path (committed since ref, staged, unstaged) plus
+// the untracked ones. It asks the manifests' repository, not the working
+// directory's: a check run from elsewhere judges the right files.
+func gitChanged(ctx context.Context, ref, path string) (*gitChanges, error) {
 	if strings.HasPrefix(ref, "-") {
-		return "", nil, fmt.Errorf("--changed-only: %q is not a git ref", ref)
+		return nil, fmt.Errorf("--changed-only: %q is not a git ref", ref)
+	}
+	dir := path
+	if fi, err := os.Stat(path); err == nil && !fi.IsDir() {
+		dir = filepath.Dir(path)
 	}
 	git := func(args ...string) ([]byte, error) {
-		cmd := exec.CommandContext(ctx, "git", args...)
+		cmd := exec.CommandContext(ctx, "git", append([]string{"-C", dir}, args...)...)
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		out, err := cmd.Output()
@@ -363,41 +370,64 @@ func gitChanged(ctx context.Context, ref string) (prefix string, changed map[str
 		}
 		return out, nil
 	}
-	out, err := git("rev-parse", "--show-prefix")
+	out, err := git("rev-parse", "--show-toplevel")
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
-	prefix = strings.TrimSuffix(strings.TrimSpace(string(out)), "/")
-	changed = map[string]bool{}
+	top, err := filepath.EvalSymlinks(strings.TrimSpace(string(out)))
+	if err != nil {
+		return nil, fmt.Errorf("--changed-only: %w", err)
+	}
+	c := &gitChanges{top: top, changed: map[string]bool{}}
+	dir = top // both lists from the root: every change, every untracked file
 	for _, args := range [][]string{
 		{"diff", "--name-only", "--no-relative", "--no-renames", "-z", ref, "--"},
 		{"ls-files", "--others", "--exclude-standard", "--full-name", "-z"},
 	} {
 		out, err := git(args...)
 		if err != nil {
-			return "", nil, err
+			return nil, err
 		}
 		for _, name := range strings.Split(string(out), "\x00") {
 			if name != "" {
-				changed[name] = true
+				c.changed[name] = true
 			}
 		}
 	}
-	return prefix, changed, nil
+	return c, nil
 }
 
-// onlyChanged keeps the findings about a changed manifest: the file the
-// finding points at, the flow's own manifest, or its recipient's.
-func onlyChanged(fs []audit.Finding, m *audit.Manifests, prefix string, changed map[string]bool) []audit.Finding {
+// has reports whether a file, as a finding or a manifest names it
+// (relative to the working directory or absolute), changed.
+func (c *gitChanges) has(file string) bool {
+	if file == "" {
+		return false
+	}
+	abs, err := filepath.Abs(file)
+	if err != nil {
+		return false
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = real
+	}
+	rel, err := filepath.Rel(c.top, abs)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return false
+	}
+	return c.changed[filepath.ToSlash(rel)]
+}
+
+// only keeps the findings about a changed manifest: the file the finding
+// points at, the flow's own manifest, or its recipient's.
+func (c *gitChanges) only(fs []audit.Finding, m *audit.Manifests) []audit.Finding {
+	memo := map[string]bool{}
 	isChanged := func(file string) bool {
-		if file == "" {
-			return false
+		v, ok := memo[file]
+		if !ok {
+			v = c.has(file)
+			memo[file] = v
 		}
-		file = filepath.ToSlash(file)
-		if !path.IsAbs(file) {
-			file = path.Join(prefix, file)
-		}
-		return changed[file]
+		return v
 	}
 	return slices.DeleteFunc(fs, func(f audit.Finding) bool {
 		if isChanged(f.Location.File) {
