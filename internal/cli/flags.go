@@ -108,13 +108,18 @@ func (o *outputFlags) write(e *env, rep reports.Reporter, r *reports.Report) err
 }
 
 // writeFileAtomic writes path through a temporary file in the same
-// directory and renames it into place.
+// directory and renames it into place. Temporary files of earlier writers
+// of the same path that were killed before their rename are removed once
+// they are staleTemp old (a younger one may belong to a writer still at
+// work).
 func writeFileAtomic(path string, fill func(io.Writer) error) (err error) {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	prefix := "." + filepath.Base(path) + "."
+	removeStaleTemps(dir, prefix, ".tmp")
+	f, err := os.CreateTemp(dir, prefix+"*.tmp")
 	if err != nil {
 		return err
 	}
@@ -140,6 +145,26 @@ func writeFileAtomic(path string, fill func(io.Writer) error) (err error) {
 		return err
 	}
 	return os.Rename(f.Name(), path)
+}
+
+// staleTemp is the age after which a writer's temporary file is taken to
+// be left by a killed process.
+const staleTemp = 15 * time.Minute
+
+// removeStaleTemps removes the regular files of dir named prefix, digits
+// (os.CreateTemp's random part), suffix, that are older than staleTemp.
+// Failures are ignored: the files are only litter.
+func removeStaleTemps(dir, prefix, suffix string) {
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		mid, ok := strings.CutPrefix(e.Name(), prefix)
+		if mid, ok = strings.CutSuffix(mid, suffix); !ok || mid == "" || strings.Trim(mid, "0123456789") != "" || !e.Type().IsRegular() {
+			continue
+		}
+		if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > staleTemp {
+			os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
 }
 
 // asOfDate returns --as-of, or today in Korea when it is empty.
