@@ -302,7 +302,7 @@ func newView(r *Report, graphics bool) *View {
 func showControls(v reflect.Value) {
 	switch v.Kind() {
 	case reflect.String:
-		if s := v.String(); v.CanSet() && strings.ContainsFunc(s, isHiddenControl) {
+		if s := v.String(); v.CanSet() && hasHiddenControl(s) {
 			v.SetString(visibleControls(s))
 		}
 	case reflect.Pointer:
@@ -328,7 +328,7 @@ func showControls(v reflect.Value) {
 // drive the terminal or CI log that shows it. Right-to-left letters
 // themselves are kept.
 func visibleControls(s string) string {
-	if !strings.ContainsFunc(s, isHiddenControl) {
+	if !hasHiddenControl(s) {
 		return s
 	}
 	var b strings.Builder
@@ -340,6 +340,21 @@ func visibleControls(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// hasHiddenControl reports whether s holds a hidden control. Most strings
+// of a view are ASCII, which is judged a byte at a time; the rest of a
+// string from its first non-ASCII byte is decoded rune by rune.
+func hasHiddenControl(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= 0x80:
+			return strings.ContainsFunc(s[i:], isHiddenControl)
+		case c < 0x20 && c != '\t' && c != '\n' && c != '\r', c == 0x7F:
+			return true
+		}
+	}
+	return false
 }
 
 func isHiddenControl(r rune) bool {

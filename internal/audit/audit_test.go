@@ -95,3 +95,34 @@ func TestFailingIgnoresWaivedAndBaselined(t *testing.T) {
 		}
 	}
 }
+
+// TestManifestLookup finds flows and recipients by name in a sorted set
+// (the loader's) and in one built unsorted by hand, and misses cleanly.
+func TestManifestLookup(t *testing.T) {
+	sorted := &Manifests{
+		Flows:      []DataFlow{{Object: Object{Name: "a"}}, {Object: Object{Name: "b"}}, {Object: Object{Name: "c"}}},
+		Recipients: []Recipient{{Object: Object{Name: "r1"}, Country: "SG"}, {Object: Object{Name: "r2"}, Country: "JP"}},
+	}
+	unsorted := &Manifests{
+		Flows:      []DataFlow{{Object: Object{Name: "c"}}, {Object: Object{Name: "a"}}, {Object: Object{Name: "b"}}},
+		Recipients: []Recipient{{Object: Object{Name: "r2"}, Country: "JP"}, {Object: Object{Name: "r1"}, Country: "SG"}},
+	}
+	for name, m := range map[string]*Manifests{"sorted": sorted, "unsorted": unsorted, "empty": {}} {
+		for _, flow := range []string{"a", "b", "c", "", "d", "0"} {
+			f, ok := m.Flow(flow)
+			want := name != "empty" && flow >= "a" && flow <= "c" && flow != ""
+			if ok != want || ok && f.Name != flow {
+				t.Errorf("%s: Flow(%q) = %v, %v; want found %v", name, flow, f, ok, want)
+			}
+		}
+		for rname, country := range map[string]string{"r1": "SG", "r2": "JP", "r3": ""} {
+			r, ok := m.Recipient(rname)
+			if want := name != "empty" && country != ""; ok != want || ok && r.Country != country {
+				t.Errorf("%s: Recipient(%q) = %v, %v; want found %v (country %s)", name, rname, r, ok, want, country)
+			}
+		}
+	}
+	if f, _ := sorted.Flow("b"); f != &sorted.Flows[1] {
+		t.Error("Flow returns a copy, not the element")
+	}
+}

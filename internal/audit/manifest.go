@@ -1,6 +1,9 @@
 package audit
 
-import "time"
+import (
+	"sort"
+	"time"
+)
 
 // APIVersion is the manifest schema version this build reads.
 const APIVersion = "xborder/v1"
@@ -230,19 +233,24 @@ type Manifests struct {
 
 // Flow returns the flow with the given name.
 func (m *Manifests) Flow(name string) (*DataFlow, bool) {
-	for i := range m.Flows {
-		if m.Flows[i].Name == name {
-			return &m.Flows[i], true
-		}
-	}
-	return nil, false
+	return lookup(m.Flows, name, func(f *DataFlow) string { return f.Name })
 }
 
 // Recipient returns the recipient with the given name.
 func (m *Manifests) Recipient(name string) (*Recipient, bool) {
-	for i := range m.Recipients {
-		if m.Recipients[i].Name == name {
-			return &m.Recipients[i], true
+	return lookup(m.Recipients, name, func(r *Recipient) string { return r.Name })
+}
+
+// lookup finds the element named name: by binary search, as the loader
+// sorts flows and recipients by name (a report over 500 flows looks each
+// one's recipient up), then, for a set built unsorted by hand, by a scan.
+func lookup[T any](xs []T, name string, nameOf func(*T) string) (*T, bool) {
+	if i := sort.Search(len(xs), func(i int) bool { return nameOf(&xs[i]) >= name }); i < len(xs) && nameOf(&xs[i]) == name {
+		return &xs[i], true
+	}
+	for i := range xs {
+		if nameOf(&xs[i]) == name {
+			return &xs[i], true
 		}
 	}
 	return nil, false
