@@ -24,6 +24,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/xborder/xborder/internal/audit"
+	"github.com/xborder/xborder/internal/yamltext"
 )
 
 // MaxManifestBytes is the largest manifest file read (8 MiB). Real manifest
@@ -492,11 +493,6 @@ func mfClaimsManifest(data []byte) bool {
 		!utf8.Valid(data) || bytes.IndexByte(data, 0) >= 0
 }
 
-var (
-	mfBOM         = []byte{0xEF, 0xBB, 0xBF}
-	mfYAMLErrLine = regexp.MustCompile(`^line (\d+): (.*)$`)
-)
-
 // decodeFile decodes every document of one file's contents. It is the
 // fuzzed entry point: whatever data holds, it records errors and returns.
 func (s *mfSet) decodeFile(file string, data []byte) {
@@ -509,46 +505,17 @@ func (s *mfSet) decodeFile(file string, data []byte) {
 	sum := sha256.Sum256(data)
 	s.files = append(s.files, audit.InputFile{Path: file, SHA256: hex.EncodeToString(sum[:]), Kind: mfKindManifest, Size: int64(len(data))})
 
-	text := bytes.TrimPrefix(data, mfBOM)
-	if line, col, msg := mfCheckText(text); msg != "" {
-		s.incomplete = true
-		s.addErr(file, line, col, "", "%s", msg)
-		return
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(text))
-	for !s.stopped {
-		var doc yaml.Node
-		err := mfDecodeNode(dec, &doc)
-		if errors.Is(err, io.EOF) {
-			return
-		}
+	for doc, err := range yamltext.Documents(data) {
 		if err != nil {
 			s.incomplete = true
-			msg := strings.TrimPrefix(err.Error(), "yaml: ")
-			line := 0
-			if m := mfYAMLErrLine.FindStringSubmatch(msg); m != nil {
-				line, _ = strconv.Atoi(m[1])
-				msg = m[2]
-			}
-			// The YAML library leaves out "line N" when N is the first
-			// line (the bytes it rejects without any line were refused by
-			// mfCheckText already).
-			s.addErr(file, max(line, 1), 0, "", "invalid YAML: %s", msg)
+			s.addErr(file, err.Line, err.Col, "", "%v", err)
 			return
 		}
-		s.decodeDocumentSafely(file, &doc)
-	}
-}
-
-// mfDecodeNode reads the next document, turning a panic of the YAML
-// library into an error: the loader never panics on input.
-func mfDecodeNode(dec *yaml.Decoder, n *yaml.Node) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("yaml: the YAML library could not parse this file (%v)", r)
+		s.decodeDocumentSafely(file, doc)
+		if s.stopped {
+			return
 		}
-	}()
-	return dec.Decode(n)
+	}
 }
 
 func (s *mfSet) decodeDocumentSafely(file string, doc *yaml.Node) {
@@ -558,45 +525,6 @@ func (s *mfSet) decodeDocumentSafely(file string, doc *yaml.Node) {
 		}
 	}()
 	s.decodeDocument(file, doc)
-}
-
-// mfCheckText finds the first byte sequence YAML does not allow (invalid
-// UTF-8, NUL and other control characters, non-characters), which the YAML
-// library reports without a line. Line and column are 1-based, the column
-// counting characters like the YAML library does.
-func mfCheckText(b []byte) (line, col int, msg string) {
-	if len(b) >= 2 && (b[0] == 0xFF && b[1] == 0xFE || b[0] == 0xFE && b[1] == 0xFF) {
-		return 1, 1, "the file is UTF-16; save it as UTF-8"
-	}
-	line, col = 1, 1
-	for i := 0; i < len(b); {
-		c := b[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == 0:
-				return line, col, "NUL byte is not allowed in a manifest"
-			case c == '\n':
-				line, col = line+1, 1
-				i++
-				continue
-			case c < 0x20 && c != '\t' && c != '\r', c == 0x7F:
-				return line, col, fmt.Sprintf("control character U+%04X is not allowed in YAML", c)
-			}
-			i++
-			col++
-			continue
-		}
-		r, size := utf8.DecodeRune(b[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			return line, col, fmt.Sprintf("invalid UTF-8 byte 0x%02X (a manifest must be UTF-8)", c)
-		case r >= 0x80 && r <= 0x9F && r != 0x85, r == 0xFFFE, r == 0xFFFF:
-			return line, col, fmt.Sprintf("character U+%04X is not allowed in YAML", r)
-		}
-		i += size
-		col++
-	}
-	return 0, 0, ""
 }
 
 // mfMeasure walks a document once, following aliases with memoisation, to

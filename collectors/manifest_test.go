@@ -371,23 +371,28 @@ func TestLoadManifestsHostile(t *testing.T) {
 	}, {
 		name:  "invalid UTF-8",
 		files: map[string]string{"bad.yaml": "apiVersion: xborder/v1\nkind: Organization\nmetadata: {name: \"ac\xffme\"}\n"},
-		want:  `{dir}/bad.yaml:3:21: invalid UTF-8 byte 0xFF (a manifest must be UTF-8)`,
+		want:  `{dir}/bad.yaml:3:21: invalid YAML: invalid UTF-8 byte 0xFF (the file must be UTF-8)`,
 	}, {
 		name:  "NUL byte",
 		files: map[string]string{"nul.yaml": minimal + "# x\x00\n"},
-		want:  `{dir}/nul.yaml:5:4: NUL byte is not allowed in a manifest`,
+		want:  `{dir}/nul.yaml:5:4: invalid YAML: NUL byte is not allowed`,
 	}, {
 		name:  "control character",
 		files: map[string]string{"ctl.yaml": "apiVersion: xborder/v1\x1b[0m\n"},
-		want:  `{dir}/ctl.yaml:1:23: control character U+001B is not allowed in YAML`,
+		want:  `{dir}/ctl.yaml:1:23: invalid YAML: control character U+001B is not allowed`,
 	}, {
 		name:  "UTF-16",
 		files: map[string]string{"u16.yaml": "\xff\xfea\x00:\x00"},
-		want:  `{dir}/u16.yaml:1:1: the file is UTF-16; save it as UTF-8`,
+		want:  `{dir}/u16.yaml:1:1: invalid YAML: the file is UTF-16; save it as UTF-8`,
 	}, {
 		name:  "syntax error after a good document",
 		files: map[string]string{"syntax.yaml": minimal + "---\nkind: [\n"},
 		want:  `{dir}/syntax.yaml:6: invalid YAML: did not find expected node content`,
+	}, {
+		// The YAML library says "line 2": its parser counts lines from 0.
+		name:  "unclosed flow sequence",
+		files: map[string]string{"a.yaml": "apiVersion: xborder/v1\nkind: Recipient\nc: [x\nd: 1\n"},
+		want:  `{dir}/a.yaml:3: invalid YAML: did not find expected ',' or ']'`,
 	}, {
 		name:  "tab indentation",
 		files: map[string]string{"tab.yaml": "apiVersion: xborder/v1\nkind: Organization\nmetadata:\n\tname: acme\n"},

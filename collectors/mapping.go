@@ -22,6 +22,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/xborder/xborder/internal/audit"
+	"github.com/xborder/xborder/internal/yamltext"
 )
 
 // Mapping reads a foreign log format (an egress proxy's access log, a PG's
@@ -136,18 +137,8 @@ func ParseMapping(name string, data []byte) (*Mapping, error) {
 		return nil, errs.Err()
 	}
 	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		line := 0
-		msg := err.Error()
-		if _, err := fmt.Sscanf(msg, "yaml: line %d:", &line); err == nil {
-			msg = strings.TrimSpace(msg[strings.Index(msg, ":")+1:])
-			msg = strings.TrimSpace(msg[strings.Index(msg, ":")+1:])
-		} else {
-			// No line (an unexpected end of the stream): the last one.
-			line = bytes.Count(data, []byte{'\n'}) + 1
-			msg = strings.TrimPrefix(msg, "yaml: ")
-		}
-		errs.Add(name, line, 0, "", "%s", msg)
+	if err := yamltext.Unmarshal(data, &doc); err != nil {
+		errs.Add(name, err.Line, err.Col, "", "%v", err)
 		return nil, errs.Err()
 	}
 	if len(doc.Content) == 0 {

@@ -104,7 +104,13 @@ func TestParseMappingErrors(t *testing.T) {
 		{
 			name: "not YAML",
 			yaml: "format: json\nfields: {ts: [\n",
-			want: []string{"m.yaml:2: did not find expected node content"},
+			want: []string{"m.yaml:2: invalid YAML: did not find expected node content"},
+		},
+		{
+			// The YAML library says "line 2": its parser counts lines from 0.
+			name: "unclosed list",
+			yaml: "format: json\nfields:\n  ts: [x\n  items: y\n",
+			want: []string{"m.yaml:3: invalid YAML: did not find expected ',' or ']'"},
 		},
 		{
 			name: "empty",

@@ -14,9 +14,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -24,9 +22,9 @@ import (
 	"github.com/open-policy-agent/opa/v1/cover"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
 	"github.com/open-policy-agent/opa/v1/tester"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/xborder/xborder/internal/audit"
+	"github.com/xborder/xborder/internal/yamltext"
 )
 
 // Options configures an Engine. The zero value runs the embedded pack with
@@ -497,18 +495,12 @@ func walkUser(root, labelPrefix string, exts []string, errs *audit.InputErrors, 
 	}
 }
 
-var yamlLine = regexp.MustCompile(`line (\d+)`)
-
 // decodeData reads a JSON or YAML object with numbers as json.Number.
 func decodeData(name string, b []byte, isYAML bool) (map[string]any, *audit.InputError) {
 	if isYAML {
 		var y any
-		if err := yaml.Unmarshal(b, &y); err != nil {
-			ie := &audit.InputError{File: name, Msg: err.Error()}
-			if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
-				ie.Line, _ = strconv.Atoi(m[1])
-			}
-			return nil, ie
+		if err := yamltext.Unmarshal(b, &y); err != nil {
+			return nil, &audit.InputError{File: name, Line: err.Line, Col: err.Col, Msg: err.Error()}
 		}
 		j, err := json.Marshal(y)
 		if err != nil {

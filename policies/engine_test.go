@@ -334,6 +334,27 @@ func TestDataDirs(t *testing.T) {
 	if !errors.As(err, &ies) || len(ies) != 1 || ies[0].File != filepath.Join(bad, "broken.json") || ies[0].Line != 3 {
 		t.Errorf("broken JSON: %v, want one located input error at line 3", err)
 	}
+
+	// Broken YAML data reads like every other YAML file's problems: the
+	// true line (the library says "line 2" for the unclosed list), the
+	// column of a refused byte, duplicate keys.
+	bad = writeFiles(t, map[string]string{
+		"list.yaml": "xborder:\n  reference:\n    items: [a,\n  other: 1\n",
+		"dup.yaml":  "a: 1\nb: 2\na: 3\n",
+		"ctl.yaml":  "a: 1\nb: \"\x1b[0m\"\n",
+	})
+	_, err = New(context.Background(), Options{DataDirs: []string{bad}})
+	want := []string{
+		filepath.Join(bad, "ctl.yaml") + ":2:5: invalid YAML: control character U+001B is not allowed",
+		filepath.Join(bad, "dup.yaml") + `:3: invalid YAML: mapping key "a" already defined at line 1`,
+		filepath.Join(bad, "list.yaml") + ":3: invalid YAML: did not find expected ',' or ']'",
+	}
+	if err == nil {
+		t.Fatal("broken YAML data: no error")
+	}
+	if diff := cmp.Diff(want, strings.Split(err.Error(), "\n")); diff != "" {
+		t.Errorf("broken YAML data (-want +got):\n%s", diff)
+	}
 }
 
 func TestRulesMetadata(t *testing.T) {

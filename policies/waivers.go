@@ -11,13 +11,13 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"unicode/utf8"
 
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/ext"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/xborder/xborder/internal/audit"
+	"github.com/xborder/xborder/internal/yamltext"
 )
 
 // Waivers are the accepted risks of one waiver file (`--waivers`, default
@@ -73,14 +73,8 @@ func ParseWaivers(file string, data []byte, rules []audit.Rule) (*Waivers, error
 	ws := &Waivers{file: file}
 	var errs audit.InputErrors
 	var doc yaml.Node
-	if line, col, msg := badText(data); msg != "" {
-		return nil, audit.InputErrors{{File: file, Line: line, Col: col, Msg: msg}}
-	}
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		line, msg := yamlErrorLine(err)
-		// The YAML library leaves out "line N" when N is the first line;
-		// the bytes it rejects without any line were refused by badText.
-		return nil, audit.InputErrors{{File: file, Line: max(line, 1), Msg: msg}}
+	if err := yamltext.Unmarshal(data, &doc); err != nil {
+		return nil, audit.InputErrors{{File: file, Line: err.Line, Col: err.Col, Msg: err.Error()}}
 	}
 	if len(doc.Content) == 0 {
 		return ws, nil // an empty file waives nothing
@@ -175,41 +169,6 @@ func parseWaiver(file string, i int, n *yaml.Node, known map[string]bool, errs *
 		}
 	}
 	return w, len(*errs) == before
-}
-
-// yamlErrorLine extracts the line from a yaml.v3 error ("yaml: line 3: …").
-func yamlErrorLine(err error) (int, string) {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	var line int
-	if _, scanErr := fmt.Sscanf(msg, "line %d:", &line); scanErr == nil {
-		if i := strings.Index(msg, ": "); i >= 0 {
-			msg = msg[i+2:]
-		}
-	}
-	return line, msg
-}
-
-// badText finds the first byte sequence YAML does not allow (invalid
-// UTF-8, NUL and other control characters), which the YAML library reports
-// without a line, and returns its 1-based line and column (in characters).
-func badText(b []byte) (line, col int, msg string) {
-	line, col = 1, 1
-	for len(b) > 0 {
-		r, size := utf8.DecodeRune(b)
-		switch {
-		case r == utf8.RuneError && size == 1:
-			return line, col, fmt.Sprintf("invalid UTF-8 byte 0x%02X (a waiver file must be UTF-8)", b[0])
-		case r == 0:
-			return line, col, "NUL byte is not allowed in a waiver file"
-		case r == '\n':
-			line, col = line+1, 0
-		case r < 0x20 && r != '\t' && r != '\r', r == 0x7F, r >= 0x80 && r <= 0x9F && r != 0x85, r == 0xFFFE, r == 0xFFFF:
-			return line, col, fmt.Sprintf("control character U+%04X is not allowed in YAML", r)
-		}
-		b = b[size:]
-		col++
-	}
-	return 0, 0, ""
 }
 
 // exprPosition maps a 1-based line and 0-based column inside a `when`

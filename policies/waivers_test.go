@@ -267,7 +267,13 @@ func TestWaiversMalformed(t *testing.T) {
 		{
 			name: "YAML syntax",
 			yaml: "- rule: [\n",
-			want: []string{"w.yaml:1: did not find expected node content"},
+			want: []string{"w.yaml:1: invalid YAML: did not find expected node content"},
+		},
+		{
+			// The YAML library says "line 1": its parser counts lines from 0.
+			name: "YAML syntax, unclosed list",
+			yaml: "- rule: XB-BULK-DAILY\n  owner: [a,\n  reason: r\n",
+			want: []string{"w.yaml:2: invalid YAML: did not find expected ',' or ']'"},
 		},
 	}
 	for _, tt := range tests {

@@ -1,15 +1,12 @@
 package cli
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
-	"regexp"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -17,6 +14,7 @@ import (
 
 	"github.com/xborder/xborder/internal/audit"
 	"github.com/xborder/xborder/internal/store"
+	"github.com/xborder/xborder/internal/yamltext"
 )
 
 // defaultConfig is read when --config is not given and the file exists.
@@ -95,15 +93,9 @@ func applyConfig(cmd *cobra.Command, e *env) (*config, error) {
 // readConfigFile parses the config file, records its problems in errs and
 // returns the values of cmd's flags by name; params go to cfg.
 func readConfigFile(cmd *cobra.Command, path string, data []byte, cfg *config, errs *audit.InputErrors) map[string]*yaml.Node {
-	text := bytes.TrimPrefix(data, []byte{0xEF, 0xBB, 0xBF})
-	if line, col, msg := checkYAMLText(text); msg != "" {
-		errs.Add(path, line, col, "", "%s", msg)
-		return nil
-	}
 	var doc yaml.Node
-	if err := unmarshalYAML(text, &doc); err != nil {
-		line, msg := yamlErrorLine(err)
-		errs.Add(path, line, 0, "", "invalid YAML: %s", msg)
+	if err := yamltext.Unmarshal(data, &doc); err != nil {
+		errs.Add(path, err.Line, err.Col, "", "%v", err)
 		return nil
 	}
 	if len(doc.Content) == 0 {
@@ -139,89 +131,6 @@ func readConfigFile(cmd *cobra.Command, path string, data []byte, cfg *config, e
 		values[k.Value] = v
 	}
 	return values
-}
-
-// unmarshalYAML parses data, turning a panic of the YAML library into an
-// error: a config file never crashes xborder.
-func unmarshalYAML(data []byte, n *yaml.Node) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("yaml: the YAML library could not parse this file (%v)", r)
-		}
-	}()
-	return yaml.Unmarshal(data, n)
-}
-
-var yamlErrLine = regexp.MustCompile(`^line (\d+): (.*)$`)
-
-// yamlParserProblems are the messages of the YAML library's parser (as
-// opposed to its scanner). The library prints the line of a parser error
-// 0-based: `c: [x` on line 3 is reported as "line 2: did not find expected
-// ',' or ']'". Scanner errors are 1-based.
-var yamlParserProblems = map[string]bool{
-	"did not find expected ',' or ']'":       true,
-	"did not find expected ',' or '}'":       true,
-	"did not find expected '-' indicator":    true,
-	"did not find expected <document start>": true,
-	"did not find expected <stream-start>":   true,
-	"did not find expected key":              true,
-	"did not find expected node content":     true,
-	"found duplicate %TAG directive":         true,
-	"found duplicate %YAML directive":        true,
-	"found incompatible YAML document":       true,
-	"found undefined tag handle":             true,
-}
-
-// yamlUnplaced are the errors the YAML library raises outside its scanner
-// and parser, which carry no line at all.
-var yamlUnplaced = regexp.MustCompile(`^(unknown anchor |attempted to go past the end|the YAML library could not parse)`)
-
-// yamlErrorLine splits a syntax error of the YAML library into its 1-based
-// line and its message (line 0 for an error the library cannot place, an
-// alias to an unknown anchor). The library gives no column (its parser's
-// marks are unexported), so a syntax error prints as `file:line: invalid
-// YAML: message`, like the manifest loader's.
-func yamlErrorLine(err error) (int, string) {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	m := yamlErrLine.FindStringSubmatch(msg)
-	switch {
-	case m != nil:
-		line, _ := strconv.Atoi(m[1])
-		if yamlParserProblems[m[2]] {
-			line++
-		}
-		return line, m[2]
-	case yamlUnplaced.MatchString(msg):
-		return 0, msg
-	default:
-		// The scanner and the parser leave "line N" out on the first line.
-		return 1, msg
-	}
-}
-
-// checkYAMLText finds the first bytes YAML does not allow (UTF-16, invalid
-// UTF-8, control characters), which the YAML library rejects without saying
-// where. Line and column are 1-based and count characters, like the YAML
-// library's. It is the small equivalent of the manifest loader's check.
-func checkYAMLText(b []byte) (line, col int, msg string) {
-	if len(b) >= 2 && (b[0] == 0xFF && b[1] == 0xFE || b[0] == 0xFE && b[1] == 0xFF) {
-		return 1, 1, "the file is UTF-16; save it as UTF-8"
-	}
-	line, col = 1, 1
-	for i := 0; i < len(b); {
-		r, size := utf8.DecodeRune(b[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			return line, col, fmt.Sprintf("invalid UTF-8 byte 0x%02X (the file must be UTF-8)", b[i])
-		case r == '\n':
-			line, col = line+1, 0
-		case r < 0x20 && r != '\t' && r != '\r', r == 0x7F, r >= 0x80 && r <= 0x9F && r != 0x85, r == 0xFFFE, r == 0xFFFF:
-			return line, col, fmt.Sprintf("character U+%04X is not allowed in YAML", r)
-		}
-		i += size
-		col++
-	}
-	return 0, 0, ""
 }
 
 // scalarValues returns the values of a config entry: one scalar, or a list
