@@ -38,16 +38,34 @@ type Error struct {
 // position.
 func (e *Error) Error() string { return "invalid YAML: " + e.Msg }
 
-// Unmarshal is yaml.Unmarshal of the first document of b into v, after
-// CheckText, that never panics and returns its error located.
+// Unmarshal is yaml.Unmarshal of a single-document file b into v, after
+// CheckText, that never panics and returns its error located. A second
+// document (after a `---`) is an error rather than text silently left
+// unread; an empty one (a trailing `---`) is not.
 func Unmarshal(b []byte, v any) *Error {
-	if line, col, msg := CheckText(b); msg != "" {
-		return &Error{Line: line, Col: col, Msg: msg}
-	}
-	if err := safely(func() error { return yaml.Unmarshal(b, v) }); err != nil {
-		return located(b, err)
+	first := true
+	for doc, err := range Documents(b) {
+		if err != nil {
+			return err
+		}
+		if !first {
+			if len(doc.Content) > 0 && !isNull(doc.Content[0]) {
+				return &Error{Line: doc.Content[0].Line, Col: doc.Content[0].Column,
+					Msg: "a second document (after ---): this file holds one; merge it into the first or remove it"}
+			}
+			continue
+		}
+		first = false
+		if err := safely(func() error { return doc.Decode(v) }); err != nil {
+			return located(b, err)
+		}
 	}
 	return nil
+}
+
+// isNull reports whether a node is an empty document's null.
+func isNull(n *yaml.Node) bool {
+	return n.Kind == yaml.ScalarNode && n.Tag == "!!null" && (n.Value == "" || n.Value == "~" || n.Value == "null")
 }
 
 // Documents yields the documents of a multi-document stream in order,

@@ -220,6 +220,8 @@ func TestCheckText(t *testing.T) {
 // an *Error with the true line, the column of a refused byte, the line of
 // an unclosed construct at the end of the file on the file's last line,
 // and the message every reader prints.
+const secondDoc = "a second document (after ---): this file holds one; merge it into the first or remove it"
+
 func TestUnmarshal(t *testing.T) {
 	tests := []struct {
 		name, text string
@@ -232,6 +234,10 @@ func TestUnmarshal(t *testing.T) {
 		{"unclosed at the end, blank lines", "a: [x\n\n\n", &Error{Line: 3, Msg: "did not find expected ',' or ']'"}},
 		{"refused byte", "a: 1\nb: \x00\n", &Error{Line: 2, Col: 4, Msg: "NUL byte is not allowed"}},
 		{"unplaced", "a: *x\n", &Error{Msg: "unknown anchor 'x' referenced"}},
+		{"a second document", "a: 1\n---\nb: 2\n", &Error{Line: 3, Col: 1, Msg: secondDoc}},
+		{"a second document after an explicit first", "---\na: 1\n---\n- b\n", &Error{Line: 4, Col: 1, Msg: secondDoc}},
+		{"a trailing ---", "a: 1\n---\n", nil},
+		{"an empty second document", "a: 1\n--- ~\n", nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
