@@ -141,7 +141,7 @@ func ParseMapping(name string, data []byte) (*Mapping, error) {
 		errs.Add(name, err.Line, err.Col, "", "%v", err)
 		return nil, errs.Err()
 	}
-	if len(doc.Content) == 0 {
+	if len(doc.Content) == 0 || doc.Content[0].Tag == "!!null" { // nothing, or only `---`
 		fail(nil, "", "empty mapping (want format and fields)")
 		return nil, errs.Err()
 	}

@@ -117,6 +117,12 @@ func TestParseMappingErrors(t *testing.T) {
 			yaml: "",
 			want: []string{"m.yaml: empty mapping (want format and fields)"},
 		},
+		{
+			// An empty document the library places on line 2 of a one-line file.
+			name: "only a document marker",
+			yaml: "---",
+			want: []string{"m.yaml: empty mapping (want format and fields)"},
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ParseMapping("m.yaml", []byte(tc.yaml))
