@@ -19,6 +19,13 @@ entrusted_flows[f.recipient] contains name if {
 	entrusted(f)
 }
 
+# clauses(f) is the set of clauses a flow's contract carries (empty without
+# a contract). The set is made by clause_set, a function of the clause list
+# alone, so that contracts written from one template share one conversion.
+clauses(f) := clause_set(object.get(f, ["contract", "clauses"], []))
+
+clause_set(list) := {c | some c in list}
+
 # beneficiaries(r) are the parties other than the controller that receive a
 # recipient's outputs.
 beneficiaries(r) := {b | some b in r.beneficiaries} - {n | n := input.organization.name}

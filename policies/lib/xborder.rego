@@ -59,17 +59,15 @@ else := {i | some i in items; personal_items[i]}
 
 # observed[name] is the list of observations of flow name, in input order,
 # for every declared flow: one object built once per evaluation, so that a
-# rule looking up one flow pays a lookup.
-observed := {name: [input.observations[i] | some i in index[name]] |
-	index := observation_index
+# rule looking up one flow pays a lookup. The inner comprehension closes over
+# name with an equality, so OPA indexes it (comprehension indexing): the
+# observations are grouped by flow in one pass, not scanned once per flow.
+# (A partial rule keyed by flow costs more: OPA checks each new key of a
+# partial object against every key before it, which is quadratic.)
+observed := {name: obs |
 	some name, _ in input.flows
+	obs := [o | some o in input.observations; o.flow == name]
 }
-
-# observation_index maps each flow name to the positions of its observations
-# in input.observations. Referenced whole, it is built in one pass over the
-# observations and cached for the evaluation, so that looking up one flow does
-# not scan every observation again.
-observation_index[o.flow] contains i if some i, o in input.observations
 
 # observed_items(name) is every item seen in the logs of flow name.
 observed_items(name) := {i | some o in observed[name]; some i in o.items}
@@ -88,9 +86,24 @@ recipient_country(f) := {c | c := input.recipients[f.recipient].country; c != fa
 
 # foreign(f) holds when any declared or observed country of the flow is not
 # Korea: PIPA protects the data of people in Korea whoever holds it (DESIGN §5.1).
+# It is "all_countries(f) holds a country other than KR", asked of one source
+# at a time (declared, observed, the recipient's), so that a flow is decided
+# without building that set.
 foreign(f) if {
-	some c in all_countries(f)
-	c != "KR"
+	some c in f.countries
+	not c in {"KR", ""}
+}
+
+foreign(f) if {
+	some o in observed[f.name]
+	some c in o.countries
+	not c in {"KR", ""}
+}
+
+foreign(f) if {
+	c := input.recipients[f.recipient].country
+	c != false
+	not c in {"KR", ""}
 }
 
 # necessary(f) are the items the flow's purposes need: necessaryItems when
@@ -99,8 +112,13 @@ necessary(f) := {i | some i in f.necessaryItems} if f.necessaryItems
 
 else := {i | some i in f.items} if "storage" in f.purposes
 
-else := {i |
-	some p in f.purposes
+else := purposes_need(object.get(f, "purposes", []))
+
+# purposes_need(purposes) are the default necessary items of a list of
+# purposes. A function of the list alone, so that its result is computed once
+# per distinct list of purposes, not once per flow.
+purposes_need(purposes) := {i |
+	some p in purposes
 	some i in ref.purposes[p].necessary
 }
 

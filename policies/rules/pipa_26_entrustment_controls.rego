@@ -39,7 +39,7 @@ checks := {"lastTraining": "training", "lastInspection": "inspection"}
 deny contains finding if {
 	some name, f in input.flows
 	lib.entrusted(f)
-	clauses := {c | some c in object.get(f, ["contract", "clauses"], [])}
+	clauses := lib.clauses(f)
 	count(required - clauses) > 0
 	missing := (required - clauses) - reported_elsewhere(f)
 	count(missing) > 0

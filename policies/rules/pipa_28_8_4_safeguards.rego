@@ -33,7 +33,7 @@ required := {c | some c in lib.ref.clauses_28_8_4}
 
 deny contains finding if {
 	some name, f in input.flows
-	clauses := {c | some c in object.get(f, ["contract", "clauses"], [])}
+	clauses := lib.clauses(f)
 	missing := required - clauses
 	count(missing) > 0
 	lib.foreign(f)

@@ -50,3 +50,26 @@ test_quiet_for_genuine_storage if {
 test_quiet_for_a_provision_on_consent if {
 	count(rule.deny) == 0 with input as with_flow({"type": "provision", "legalBasis": {"overseas": "consent"}})
 }
+
+test_fires_on_own_purposes_alone if {
+	inp := object.union(with_flow({"type": "entrustment"}), {"recipients": {"aws-tokyo": {
+		"name": "aws-tokyo", "country": "JP",
+		"ownPurposes": ["ad_targeting"],
+	}}})
+	some f in rule.deny with input as inp
+	f.evidence.reasons == ["recipient aws-tokyo uses the data for its own purposes (ad_targeting)"]
+}
+
+test_fires_on_other_beneficiaries_alone if {
+	inp := object.union(with_flow({"type": "entrustment"}), {"recipients": {"aws-tokyo": {
+		"name": "aws-tokyo", "country": "JP",
+		"beneficiaries": ["apple"],
+	}}})
+	some f in rule.deny with input as inp
+	f.evidence.reasons == ["recipient aws-tokyo serves other beneficiaries (apple)"]
+}
+
+test_fires_on_purposes_beyond_the_subject_alone if {
+	some f in rule.deny with input as with_flow({"type": "entrustment", "purposes": ["fraud_prevention", "nsf_scoring"]})
+	f.evidence.reasons == ["purposes go beyond serving the data subject (nsf_scoring)"]
+}

@@ -35,7 +35,8 @@ required := lib.ref.notice_items_28_8
 
 deny contains finding if {
 	some name, f in input.flows
-	overseas_consent(f)
+	f.legalBasis.overseas == "consent"
+	lib.foreign(f)
 	notice := {n | some n in object.get(f, ["consent", "notice"], [])}
 	missing := lib.missing_notice(notice, required)
 	count(missing) > 0
@@ -57,7 +58,8 @@ deny contains finding if {
 
 deny contains finding if {
 	some name, f in input.flows
-	overseas_consent(f)
+	f.legalBasis.overseas == "consent"
+	lib.foreign(f)
 	r := input.recipients[f.recipient]
 	object.get(r, "contact", "") == ""
 	finding := {
@@ -70,9 +72,4 @@ deny contains finding if {
 		),
 		"evidence": {"recipient": f.recipient, "legalName": object.get(r, "legalName", ""), "contact": ""},
 	}
-}
-
-overseas_consent(f) if {
-	f.legalBasis.overseas == "consent"
-	lib.foreign(f)
 }

@@ -28,9 +28,9 @@ weak := {t | some t in lib.ref.weak_transport}
 
 deny contains finding if {
 	some name, f in input.flows
+	f.safeguards.transport in weak
 	personal := lib.personal(lib.all_items(f))
 	count(personal) > 0
-	f.safeguards.transport in weak
 	finding := {
 		"flow": name,
 		"field": "spec.safeguards.transport",

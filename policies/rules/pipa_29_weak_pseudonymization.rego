@@ -30,9 +30,10 @@ weak := {p | some p in lib.ref.weak_protections}
 
 deny contains finding if {
 	some name, f in input.flows
-	declared := declared_weak(f)
 
 	# Nothing weak declared and nothing logged: nothing to judge.
+	suspect(f, name)
+	declared := declared_weak(f)
 	count(declared) + count(lib.observed[name]) > 0
 	identifying := lib.identifying({i | some i in f.items} | lib.observed_items(name))
 	count(identifying) > 0
@@ -53,6 +54,13 @@ deny contains finding if {
 		},
 	}
 }
+
+# suspect(f, name) holds when the flow declares a weak identifier method or
+# has logs: a cheap test, so that most flows are dismissed before the
+# declaration is read in full.
+suspect(f, _) if lower(f.safeguards.identifiers.method) in weak
+
+suspect(_, name) if count(lib.observed[name]) > 0
 
 # declared_weak(f) is {method} when the declared method is weak, unkeyed and unsalted.
 declared_weak(f) := {m} if {

@@ -28,11 +28,14 @@ import data.xborder.lib
 
 deny contains finding if {
 	some name, f in input.flows
-	declared := {i | some i in f.items}
-	sent := declared | lib.all_observed_items(name)
+
+	# Declared and logged items (all_items is shared with other rules; the
+	# logs add the item IDs the taxonomy does not know).
+	sent := lib.all_items(f) | lib.all_observed_items(name)
 	necessary := lib.necessary(f)
-	excess := relevant(sent) - necessary
+	excess := relevant(sent - necessary)
 	count(excess) > 0
+	declared := {i | some i in f.items}
 	identifiers := lib.identifying(excess)
 	unclassified := {i | some i in excess; count(lib.categories(i)) == 0}
 	unknown_purposes := {p | some p in f.purposes; not lib.ref.purposes[p]}
