@@ -167,6 +167,14 @@ sorted(s) := sort([x | some x in s])
 # taxonomy items and unknown item IDs alike.
 all_observed_items(name) := observed_items(name) | {i | some o in observed[name]; some i in o.unknownItems}
 
+# head(s) is the first evidence_list_max elements of a set or array, sorted:
+# evidence that names what a privacy policy or a fleet of flows holds names
+# a few and counts the rest in a field of its own, rather than copying a list
+# of hundreds into every finding.
+head(s) := array.slice(sorted(s), 0, evidence_list_max)
+
+evidence_list_max := 20
+
 # join(s) lists a set or array as sorted, comma-separated text, for messages.
 join(s) := concat(", ", sort([x | some x in s]))
 

@@ -56,7 +56,8 @@ deny contains finding if {
 		"evidence": {
 			"countries": lib.sorted(lib.all_countries(f) - {"KR"}),
 			"legalBasis.overseas": object.get(f.legalBasis, "overseas", ""),
-			"discloses": object.get(policy, "discloses", []),
+			"discloses": lib.head(disclosed),
+			"disclosesCount": count(disclosed),
 			"url": object.get(policy, "url", ""),
 		},
 	}
@@ -76,7 +77,8 @@ deny contains finding if {
 		),
 		"evidence": {
 			"flows": lib.sorted(flows),
-			"trustees": object.get(policy, "trustees", []),
+			"trustees": lib.head(trustees),
+			"trusteesCount": count(trustees),
 			"url": object.get(policy, "url", ""),
 		},
 	}
@@ -85,6 +87,7 @@ deny contains finding if {
 deny contains finding if {
 	updated := policy.updated
 	reviewed := {f.reviewed | some f in input.flows; f.reviewed > updated}
+	after := {n | some n, f in input.flows; f.reviewed > updated}
 	count(reviewed) > 0
 	newest := max(reviewed)
 	finding := {
@@ -97,7 +100,8 @@ deny contains finding if {
 		"evidence": {
 			"updated": updated,
 			"newestReviewed": newest,
-			"flows": lib.sorted({n | some n, f in input.flows; f.reviewed > updated}),
+			"flows": lib.head(after),
+			"flowsCount": count(after),
 		},
 	}
 }

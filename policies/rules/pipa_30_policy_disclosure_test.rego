@@ -100,3 +100,16 @@ test_policy_older_than_newest_review if {
 		"manifest review (2024-08-01, pg-pay)",
 	])
 }
+
+# A policy listing hundreds of flows is named in part and counted, not
+# copied whole into every finding.
+test_long_policy_list_is_capped if {
+	listed := [sprintf("flow-%02d", [i]) | some i in numbers.range(1, 25)]
+	long := object.union(org, {"privacyPolicy": object.union(org.privacyPolicy, {"discloses": listed})})
+	findings := run(long, [flow("seller-handoff", "courier", ["CN"], "provision", "consent")])
+	some f in findings
+	f.key == "overseas"
+	f.evidence.disclosesCount == 25
+	f.evidence.discloses == array.slice(sort(listed), 0, 20)
+	f.evidence.discloses[19] == "flow-20"
+}
