@@ -13,10 +13,12 @@ entrusted(f) if f.type in {"entrustment", "storage"}
 
 # entrusted_flows[r] are the names of the flows entrusted to recipient r
 # (entrusted(f)), indexed once so that a rule about a recipient does not
-# scan every flow.
-entrusted_flows[f.recipient] contains name if {
-	some name, f in input.flows
-	entrusted(f)
+# scan every flow. The inner comprehension closes over r with an equality,
+# so OPA groups the flows by recipient in one pass (a partial object keyed
+# by recipient would compare each new key with every earlier one).
+entrusted_flows := {r: names |
+	some r in {f.recipient | some f in input.flows; entrusted(f)}
+	names := {name | some name, f in input.flows; f.recipient == r; entrusted(f)}
 }
 
 # clauses(f) is the set of clauses a flow's contract carries (empty without
