@@ -41,6 +41,10 @@ type Options struct {
 	// Params override the parameter defaults (--config). A key the defaults
 	// do not know, or a value of another JSON type, is an error.
 	Params map[string]any
+	// ParamSources says where each of Params was written (a config file's
+	// line and column), so that a bad one is reported there; a parameter
+	// without a source is reported as "params".
+	ParamSources map[string]audit.Source
 	// Timeout bounds one Evaluate; 0 means no limit.
 	Timeout time.Duration
 	// Mode, when set, prepares the engine for inputs of that mode only: an
@@ -416,7 +420,7 @@ func loadPack(opt Options, tests bool) (*pack, error) {
 	}
 	// Parameters added by --data files join the known set; Options.Params
 	// may only override known parameters with values of the same type.
-	if err := overrideParams(p.params, opt.Params); err != nil {
+	if err := overrideParams(p.params, opt.Params, opt.ParamSources); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -552,30 +556,35 @@ func merge(dst, src map[string]any) {
 }
 
 // overrideParams applies Options.Params: only known parameters, only with
-// values of the JSON type they already have.
-func overrideParams(params, over map[string]any) error {
-	var problems []string
+// values of the same JSON type. Every problem is an input error at the
+// parameter's source, all at once.
+func overrideParams(params, over map[string]any, sources map[string]audit.Source) error {
+	var errs audit.InputErrors
+	fail := func(k, format string, args ...any) {
+		src, ok := sources[k]
+		if !ok {
+			src.File = "params"
+		}
+		errs.Add(src.File, src.Line, src.Col, "params."+k, format, args...)
+	}
 	for _, k := range slices.Sorted(maps.Keys(over)) {
 		cur, ok := params[k]
 		if !ok {
-			problems = append(problems, fmt.Sprintf("unknown policy parameter %q (known: %s)", k, strings.Join(slices.Sorted(maps.Keys(params)), ", ")))
+			fail(k, "unknown policy parameter (known: %s)", strings.Join(slices.Sorted(maps.Keys(params)), ", "))
 			continue
 		}
 		v, err := normalize(over[k])
 		if err != nil {
-			problems = append(problems, fmt.Sprintf("policy parameter %q: %v", k, err))
+			fail(k, "%v", err)
 			continue
 		}
 		if kindOf(v) != kindOf(cur) {
-			problems = append(problems, fmt.Sprintf("policy parameter %q: want a %s, have %v", k, kindOf(cur), over[k]))
+			fail(k, "want a %s like the default %v, have %v", kindOf(cur), cur, over[k])
 			continue
 		}
 		params[k] = v
 	}
-	if len(problems) > 0 {
-		return errors.New(strings.Join(problems, "\n"))
-	}
-	return nil
+	return errs.Err()
 }
 
 // normalize turns a Go value into its JSON form with json.Number numbers.

@@ -291,14 +291,28 @@ func TestParamsOverrides(t *testing.T) {
 		}
 	}
 
-	_, err = New(ctx, Options{Params: map[string]any{"bulkdays": 3, "bulkShare": "half"}})
-	if err == nil {
-		t.Fatal("New accepted an unknown parameter and a string share")
+	// Bad overrides are input errors at their source, all at once; one
+	// without a source is reported as "params".
+	_, err = New(ctx, Options{
+		Params:       map[string]any{"bulkdays": 3, "bulkShare": "half", "bulkAbsolute": true},
+		ParamSources: map[string]audit.Source{"bulkdays": {File: "xborder.yaml", Line: 3, Col: 3}, "bulkShare": {File: "xborder.yaml", Line: 4, Col: 3}},
+	})
+	var ies audit.InputErrors
+	if !errors.As(err, &ies) {
+		t.Fatalf("New with bad parameters: %v, want input errors", err)
 	}
-	for _, want := range []string{`unknown policy parameter "bulkdays"`, `policy parameter "bulkShare": want a number, have half`} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error %q lacks %q", err, want)
-		}
+	var got []string
+	for _, ie := range ies {
+		got = append(got, ie.Error())
+	}
+	known := "breachSubjects, bulkAbsolute, bulkDays, bulkShare, bulkWindowDays, domesticAgentDailyUsers, domesticAgentRevenueKRW, onwardRecipients, outOfScopeShare, reviewAgeDays, supervisionAgeDays, surchargeShare"
+	want := []string{
+		"params: params.bulkAbsolute: want a number like the default 1000000, have true",
+		"xborder.yaml:3:3: params.bulkdays: unknown policy parameter (known: " + known + ")",
+		"xborder.yaml:4:3: params.bulkShare: want a number like the default 0.5, have half",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("errors (-want +got):\n%s", diff)
 	}
 }
 

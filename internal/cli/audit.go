@@ -142,7 +142,7 @@ func runAudit(cmd *cobra.Command, e *env, f *auditFlags, cfg *config) (err error
 	for _, w := range m.Warnings {
 		fmt.Fprintf(e.stderr, "warning: %v\n", w)
 	}
-	engine, err := policies.New(ctx, policies.Options{PolicyDirs: f.policyDirs, DataDirs: f.dataDirs, Params: cfg.Params, Timeout: f.timeout})
+	engine, err := policies.New(ctx, policies.Options{PolicyDirs: f.policyDirs, DataDirs: f.dataDirs, Params: cfg.Params, ParamSources: cfg.ParamSources, Timeout: f.timeout})
 	if err != nil {
 		return withCode(ExitError, err)
 	}

@@ -239,7 +239,7 @@ func computeCheck(ctx context.Context, f *checkFlags, cfg *config, paths []strin
 	}
 	engineDone := make(chan compiled, 1)
 	go func() {
-		engine, err := policies.New(ctx, policies.Options{PolicyDirs: f.policyDirs, DataDirs: f.dataDirs, Params: cfg.Params, Mode: audit.ModeCheck, Timeout: f.timeout})
+		engine, err := policies.New(ctx, policies.Options{PolicyDirs: f.policyDirs, DataDirs: f.dataDirs, Params: cfg.Params, ParamSources: cfg.ParamSources, Mode: audit.ModeCheck, Timeout: f.timeout})
 		engineDone <- compiled{engine, err}
 	}()
 	m, merr := collectors.LoadManifests(paths...)

@@ -22,8 +22,10 @@ const defaultConfig = "xborder.yaml"
 
 // config is what a config file and the environment contribute beyond flags.
 type config struct {
-	// Params override the policy thresholds (DESIGN §6).
-	Params map[string]any
+	// Params override the policy thresholds (DESIGN §6); ParamSources says
+	// where each was written, for the engine to report a bad one there.
+	Params       map[string]any
+	ParamSources map[string]audit.Source
 }
 
 // applyConfig fills every flag the user did not set, first from the
@@ -118,6 +120,12 @@ func readConfigFile(cmd *cobra.Command, path string, data []byte, cfg *config, e
 		if k.Value == "params" {
 			if err := v.Decode(&cfg.Params); err != nil || v.Kind != yaml.MappingNode {
 				errs.Add(path, v.Line, v.Column, "params", "want a mapping of threshold names to values")
+				continue
+			}
+			cfg.ParamSources = map[string]audit.Source{}
+			for j := 0; j+1 < len(v.Content); j += 2 {
+				pk := v.Content[j]
+				cfg.ParamSources[pk.Value] = audit.Source{File: path, Line: pk.Line, Col: pk.Column}
 			}
 			continue
 		}

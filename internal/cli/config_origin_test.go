@@ -275,3 +275,27 @@ func TestConfigSettingChecksNameFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigParamsLocated: a bad threshold under params: is reported at its
+// line and column in the config file, with the manifests' problems, all at
+// once, by audit and check alike.
+func TestConfigParamsLocated(t *testing.T) {
+	inConfigDir(t, "fail-on: critical\nparams:\n  bulkWindowDays: soon\n  nosuch: 3\n")
+	for _, args := range [][]string{
+		{"check", fixture("compliant", "manifests"), "--no-cache"},
+		{"audit", "--manifests", fixture("compliant", "manifests"), "--db", "x.db", "--logs", fixture("compliant", "logs")},
+	} {
+		res := runCLI(t, args...)
+		if res.code != ExitError {
+			t.Fatalf("%s: exit %d, want %d\n%s", args[0], res.code, ExitError, res.stderr)
+		}
+		for _, want := range []string{
+			"xborder.yaml:3:3: params.bulkWindowDays: want a number like the default 30, have soon\n",
+			"xborder.yaml:4:3: params.nosuch: unknown policy parameter (known: ",
+		} {
+			if !strings.Contains(res.stderr, want) {
+				t.Errorf("%s: stderr lacks %q:\n%s", args[0], want, res.stderr)
+			}
+		}
+	}
+}
