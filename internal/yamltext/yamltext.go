@@ -114,7 +114,50 @@ func located(b []byte, err error) *Error {
 	if last := lastLine(b); line > last {
 		line = last
 	}
-	return &Error{Line: line, Msg: msg}
+	col := 0
+	if line == 0 { // the library cannot place an alias error: find the alias
+		line, col = aliasAt(b, msg)
+	}
+	return &Error{Line: line, Col: col, Msg: msg}
+}
+
+// aliasAt finds the first alias `*name` of the anchor an error message
+// names ("unknown anchor 'x' referenced", "anchor 'x' value contains
+// itself"), as a 1-based line and column in characters; 0, 0 when the
+// message names none or the text holds no such alias.
+func aliasAt(b []byte, msg string) (line, col int) {
+	_, rest, ok := strings.Cut(msg, "anchor '")
+	if !ok {
+		return 0, 0
+	}
+	name, _, ok := strings.Cut(rest, "'")
+	if !ok || name == "" {
+		return 0, 0
+	}
+	alias := []byte("*" + name)
+	for from := 0; ; {
+		i := bytes.Index(b[from:], alias)
+		if i < 0 {
+			return 0, 0
+		}
+		i += from
+		end := i + len(alias)
+		if end == len(b) || bytes.IndexByte([]byte(" \t\r\n,]}"), b[end]) >= 0 {
+			line, col = 1, 1
+			for j := 0; j < i; {
+				if n := breakLen(b[j:]); n > 0 {
+					j += n
+					line, col = line+1, 1
+					continue
+				}
+				_, size := utf8.DecodeRune(b[j:])
+				j += size
+				col++
+			}
+			return line, col
+		}
+		from = end
+	}
 }
 
 // parserProblems are the messages of the YAML library's parser (as opposed
