@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/cover"
@@ -236,7 +237,7 @@ func (e *Engine) Evaluate(ctx context.Context, in *audit.Input) ([]audit.Finding
 
 // toFinding reads one deny object and joins its rule's metadata.
 func toFinding(in *audit.Input, rule *audit.Rule, v any) (audit.Finding, error) {
-	obj, ok := v.(map[string]any)
+	obj, ok := validText(v).(map[string]any)
 	if !ok {
 		return audit.Finding{}, fmt.Errorf("deny produced %T, want an object", v)
 	}
@@ -303,6 +304,30 @@ func toFinding(in *audit.Input, rule *audit.Rule, v any) (audit.Finding, error) 
 	}
 	f.ID = audit.Fingerprint(f.Rule, slot, f.Location.File, f.Key)
 	return f, nil
+}
+
+// validText replaces invalid UTF-8 in the strings of a deny object (a
+// user's rule may build text from bytes, base64.decode) with U+FFFD, in
+// place, so that every format shows the same text and a finding reads back
+// from JSON (the check cache, the database) exactly as it was made.
+func validText(v any) any {
+	switch x := v.(type) {
+	case string:
+		return strings.ToValidUTF8(x, "\uFFFD")
+	case []any:
+		for i := range x {
+			x[i] = validText(x[i])
+		}
+	case map[string]any:
+		for k, e := range x {
+			x[k] = validText(e)
+			if !utf8.ValidString(k) {
+				delete(x, k)
+				x[strings.ToValidUTF8(k, "\uFFFD")] = validText(e)
+			}
+		}
+	}
+	return v
 }
 
 func explicitLocation(v any) (audit.Source, error) {
@@ -410,10 +435,10 @@ func loadPack(opt Options, tests bool) (*pack, error) {
 	}
 
 	for _, dir := range opt.PolicyDirs {
-		walkUser(dir, "policy/", []string{".rego"}, &userErrs, func(f file) { p.add(f, tests, &userErrs) })
+		walkUser(dir, "policy/", policyExts, &userErrs, func(f file) { p.add(f, tests, &userErrs) })
 	}
 	for _, dir := range opt.DataDirs {
-		walkUser(dir, "data/", []string{".json", ".yaml", ".yml"}, &userErrs, func(f file) { p.add(f, tests, &userErrs) })
+		walkUser(dir, "data/", dataExts, &userErrs, func(f file) { p.add(f, tests, &userErrs) })
 	}
 	if err := userErrs.Err(); err != nil {
 		return nil, err
@@ -498,6 +523,40 @@ func walkUser(root, labelPrefix string, exts []string, errs *audit.InputErrors, 
 		errs.Add(root, 0, 0, "", "%v", err)
 	}
 }
+
+// SourcesDigest is the SHA-256 of the user's policy and data files exactly
+// as New reads them (the same walk, the same filters: .rego under
+// policyDirs, .json/.yaml/.yml under dataDirs, hidden entries skipped), by
+// label and contents: a cache of results keys on it. It fails where New
+// would report a problem with the directories.
+func SourcesDigest(policyDirs, dataDirs []string) (string, error) {
+	h := sha256.New()
+	var errs audit.InputErrors
+	add := func(f file) {
+		for _, s := range []string{f.label, string(f.content)} {
+			fmt.Fprintf(h, "%d:", len(s))
+			h.Write([]byte(s))
+		}
+	}
+	for _, dir := range policyDirs {
+		fmt.Fprintf(h, "policy %d:%s;", len(dir), dir)
+		walkUser(dir, "policy/", policyExts, &errs, add)
+	}
+	for _, dir := range dataDirs {
+		fmt.Fprintf(h, "data %d:%s;", len(dir), dir)
+		walkUser(dir, "data/", dataExts, &errs, add)
+	}
+	if err := errs.Err(); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// The extensions of the user's policy and data files.
+var (
+	policyExts = []string{".rego"}
+	dataExts   = []string{".json", ".yaml", ".yml"}
+)
 
 // decodeData reads a JSON or YAML object with numbers as json.Number.
 func decodeData(name string, b []byte, isYAML bool) (map[string]any, *audit.InputError) {

@@ -634,3 +634,46 @@ deny contains {"message": "never"} if {
 		t.Errorf("Evaluate on a cancelled context = %v", err)
 	}
 }
+
+// A user's rule that builds text from bytes that are not UTF-8 yields
+// findings with U+FFFD in their place, in the message, the evidence and its
+// keys: every format shows the same text, and JSON reads it back unchanged.
+func TestInvalidUTF8FromRule(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"bytes/bytes.rego": `# METADATA
+# title: Bytes
+# description: A rule that decodes bytes.
+# custom:
+#   id: ACME-BYTES
+#   severity: low
+#   articles: ["ACME 2"]
+#   title_ko: 바이트
+#   remediation: None.
+package xborder.rules.acme_bytes
+
+deny contains {"flow": name, "message": concat("", [name, " ", base64.decode("/w==")]), "evidence": {"raw": [base64.decode("gICA")], base64.decode("/w=="): 1}} if {
+	some name, _ in input.flows
+	name == "kr-pg"
+}
+`})
+	e, err := New(context.Background(), Options{PolicyDirs: []string{dir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got *audit.Finding
+	fs := evaluate(t, e, kakaoPay(0))
+	for i := range fs {
+		if fs[i].Rule == "ACME-BYTES" {
+			got = &fs[i]
+		}
+	}
+	if got == nil {
+		t.Fatal("ACME-BYTES did not fire")
+	}
+	if got.Message != "kr-pg \uFFFD" {
+		t.Errorf("message %q, want the invalid byte as U+FFFD", got.Message)
+	}
+	want := map[string]any{"raw": []any{"\uFFFD"}, "\uFFFD": json.Number("1")} // a run of bad bytes: one U+FFFD
+	if diff := cmp.Diff(want, got.Evidence); diff != "" {
+		t.Errorf("evidence (-want +got):\n%s", diff)
+	}
+}

@@ -70,12 +70,47 @@ type Cache struct {
 	now func() time.Time
 }
 
-// Open opens (creating it, private to the user) the cache in dir.
+// tagName and tag mark a directory as a cache (the Cache Directory Tagging
+// convention, https://bford.info/cachedir/, which backup tools honour).
+// The cache only ever writes, trims or cleans a directory that carries it.
+const (
+	tagName = "CACHEDIR.TAG"
+	tag     = "Signature: 8a477f597d28d172789f06886806bc55\n" +
+		"# This file is a cache directory tag created by xborder (xborder cache dir).\n" +
+		"# Its entries are check results; `xborder cache clean` removes them.\n"
+)
+
+// Open opens the cache in dir, creating it private to the user and tagged
+// when it does not exist or is empty. A directory that holds other files
+// and no tag is refused, so that a mistyped --cache-dir (".", $HOME)
+// never has files trimmed or cleaned away; so is one that others may
+// write into (ownedPrivately), where someone could plant results.
 func Open(dir string) (*Cache, error) {
 	if dir == "" {
 		return nil, errors.New("cache: no directory")
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("cache: %w", err)
+	}
+	if err := ownedPrivately(dir); err != nil {
+		return nil, fmt.Errorf("cache: %s: %w", dir, err)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, tagName)); err == nil {
+		if !bytes.HasPrefix(b, []byte(tag[:strings.IndexByte(tag, '\n')+1])) {
+			return nil, fmt.Errorf("cache: %s: %s is not a cache directory tag", dir, tagName)
+		}
+		return &Cache{dir: dir, now: time.Now}, nil
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("cache: %w", err)
+	}
+	for _, e := range entries { // an untagged cache of our own is adopted
+		if !(e.IsDir() && isShard(e.Name())) && e.Name() != "trim.txt" {
+			return nil, fmt.Errorf("cache: %s holds other files (%s) and no %s: not a directory for a cache", dir, e.Name(), tagName)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, tagName), []byte(tag), 0o600); err != nil {
 		return nil, fmt.Errorf("cache: %w", err)
 	}
 	return &Cache{dir: dir, now: time.Now}, nil
@@ -123,6 +158,11 @@ func (c *Cache) Put(key string, payload []byte) error {
 		return fmt.Errorf("cache: %w", err)
 	}
 	f, err := os.CreateTemp(filepath.Dir(p), ".put-*.tmp")
+	if errors.Is(err, fs.ErrNotExist) { // a trim removed the directory, empty, meanwhile
+		if err = os.MkdirAll(filepath.Dir(p), 0o700); err == nil {
+			f, err = os.CreateTemp(filepath.Dir(p), ".put-*.tmp")
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("cache: %w", err)
 	}
@@ -155,7 +195,8 @@ func unwrap(b []byte) ([]byte, bool) {
 
 // trim removes the entries unused for maxUnused and the temporary files of
 // writers that died, at most once per trimInterval (a stamp file's time
-// says when it last ran).
+// says when it last ran). It looks only at the cache's own names: entry
+// files and temporary files in two-hex-digit directories.
 func (c *Cache) trim() {
 	stamp := filepath.Join(c.dir, "trim.txt")
 	now := c.now()
@@ -166,41 +207,63 @@ func (c *Cache) trim() {
 		return
 	}
 	os.Chtimes(stamp, now, now)
-	filepath.WalkDir(c.dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || p == stamp {
-			return nil
-		}
-		if fi, err := d.Info(); err == nil && now.Sub(fi.ModTime()) > maxUnused {
+	c.eachOwn(func(p string, fi fs.FileInfo) {
+		if now.Sub(fi.ModTime()) > maxUnused {
 			os.Remove(p)
 		}
-		return nil
 	})
 }
 
-// Clean removes every entry. It removes only what the cache writes (the
-// two-hex-digit directories of entries and the trim stamp), so that a
-// mistyped --cache-dir pointing at a directory of other files loses none
-// of them.
-func (c *Cache) Clean() (removed int, err error) {
-	entries, err := os.ReadDir(c.dir)
-	if err != nil {
-		return 0, fmt.Errorf("cache: %w", err)
-	}
-	var errs []error
-	for _, e := range entries {
-		name := e.Name()
-		switch {
-		case e.IsDir() && isShard(name):
-			files, _ := os.ReadDir(filepath.Join(c.dir, name))
-			for _, f := range files {
-				if strings.HasSuffix(f.Name(), "-r") {
-					removed++
-				}
-			}
-			errs = append(errs, os.RemoveAll(filepath.Join(c.dir, name)))
-		case !e.IsDir() && name == "trim.txt":
-			errs = append(errs, os.Remove(filepath.Join(c.dir, name)))
+// eachOwn calls f for every file the cache wrote: the entries and the
+// temporary files in the two-hex-digit directories, nothing else, and
+// removes a two-hex-digit directory left empty.
+func (c *Cache) eachOwn(f func(path string, fi fs.FileInfo)) {
+	shards, _ := os.ReadDir(c.dir)
+	for _, sh := range shards {
+		if !sh.IsDir() || !isShard(sh.Name()) {
+			continue
 		}
+		dir := filepath.Join(c.dir, sh.Name())
+		files, _ := os.ReadDir(dir)
+		for _, e := range files {
+			if !e.Type().IsRegular() || !isOwnFile(sh.Name(), e.Name()) {
+				continue
+			}
+			if fi, err := e.Info(); err == nil {
+				f(filepath.Join(dir, e.Name()), fi)
+			}
+		}
+		os.Remove(dir) // only when empty
+	}
+}
+
+// isOwnFile reports whether name, in shard directory sh, is a file the cache
+// writes: an entry (sh + 62 hex digits + "-r") or a temporary file.
+func isOwnFile(sh, name string) bool {
+	if tmp, ok := strings.CutPrefix(name, ".put-"); ok {
+		return strings.HasSuffix(tmp, ".tmp")
+	}
+	key, ok := strings.CutSuffix(name, "-r")
+	if !ok || len(key) != sha256.Size*2 || !strings.HasPrefix(key, sh) {
+		return false
+	}
+	_, err := hex.DecodeString(key)
+	return err == nil && strings.ToLower(key) == key
+}
+
+// Clean removes every entry (and stray temporary file) and the trim stamp;
+// nothing else: files the cache did not write stay where they are.
+func (c *Cache) Clean() (removed int, err error) {
+	var errs []error
+	c.eachOwn(func(p string, _ fs.FileInfo) {
+		if err := os.Remove(p); err != nil {
+			errs = append(errs, err)
+		} else if strings.HasSuffix(p, "-r") {
+			removed++
+		}
+	})
+	if err := os.Remove(filepath.Join(c.dir, "trim.txt")); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		errs = append(errs, err)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return removed, fmt.Errorf("cache: %w", err)

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -166,7 +167,8 @@ func TestTrim(t *testing.T) {
 	}
 }
 
-// TestClean removes the entries and nothing else of the directory.
+// TestClean removes the entries and nothing else of the directory, even a
+// user's file inside a directory named like a shard.
 func TestClean(t *testing.T) {
 	c := openTemp(t)
 	for _, s := range []string{"a", "b", "c"} {
@@ -174,7 +176,8 @@ func TestClean(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	mine := []string{"notes.txt", "zz/keep", "ab.txt"}
+	a := NewKey("t").Add("a").Sum()
+	mine := []string{"notes.txt", "zz/keep", "ab.txt", a[:2] + "/notes", "db/x"}
 	for _, f := range mine {
 		p := filepath.Join(c.Dir(), f)
 		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
@@ -188,19 +191,121 @@ func TestClean(t *testing.T) {
 	if err != nil || n != 3 {
 		t.Fatalf("Clean = %d, %v; want 3 entries removed", n, err)
 	}
-	var left []string
-	filepath.WalkDir(c.Dir(), func(p string, d os.DirEntry, err error) error {
+	want := append([]string{tagName}, mine...)
+	if got := files(t, c.Dir()); !slices.Equal(got, sorted(want)) {
+		t.Errorf("left after Clean: %v, want the tag and the user's files %v", got, sorted(want))
+	}
+	if _, ok := c.Get(a); ok {
+		t.Error("entry readable after Clean")
+	}
+}
+
+// TestTrimLeavesOthersAlone: an old file the cache did not write survives
+// a trim, wherever it is.
+func TestTrimLeavesOthersAlone(t *testing.T) {
+	c := openTemp(t)
+	key := NewKey("t").Add("x").Sum()
+	if err := c.Put(key, nil); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-30 * 24 * time.Hour)
+	others := []string{"notes.txt", key[:2] + "/notes", ".git/objects/ab/cdef", "db/x"}
+	for _, f := range others {
+		p := filepath.Join(c.Dir(), f)
+		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(p, old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chtimes(c.path(key), old, old); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(c.Dir(), "trim.txt"))
+	if err := c.Put(NewKey("t").Add("y").Sum(), nil); err != nil { // trims
+		t.Fatal(err)
+	}
+	got := files(t, c.Dir())
+	for _, f := range others {
+		if !slices.Contains(got, f) {
+			t.Errorf("trim removed %s, a file the cache did not write", f)
+		}
+	}
+	if _, err := os.Stat(c.path(key)); err == nil {
+		t.Error("trim kept an entry unused for 30 days")
+	}
+}
+
+// TestOpenRefuses a directory holding other files without the cache's tag
+// (a mistyped --cache-dir: ".", $HOME), one others may write into, and a
+// tag that is not one; it adopts an untagged directory of its own entries.
+func TestOpenRefuses(t *testing.T) {
+	home := t.TempDir()
+	if err := os.WriteFile(filepath.Join(home, ".profile"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(home); err == nil || !strings.Contains(err.Error(), "holds other files (.profile) and no CACHEDIR.TAG") {
+		t.Errorf("Open(a home directory) = %v, want a refusal", err)
+	}
+	if _, err := os.Stat(filepath.Join(home, tagName)); err == nil {
+		t.Error("a refused directory was tagged")
+	}
+
+	shared := filepath.Join(t.TempDir(), "shared")
+	if err := os.Mkdir(shared, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(shared, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(shared); err == nil || !strings.Contains(err.Error(), "writable by others") {
+		t.Errorf("Open(a world-writable directory) = %v, want a refusal", err)
+	}
+
+	fake := t.TempDir()
+	if err := os.WriteFile(filepath.Join(fake, tagName), []byte("not a tag\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(fake); err == nil {
+		t.Error("Open accepted a CACHEDIR.TAG without the signature")
+	}
+
+	own := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(own, "ab"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(own, "trim.txt"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(own); err != nil {
+		t.Errorf("Open(an untagged cache of its own) = %v", err)
+	}
+	if b, err := os.ReadFile(filepath.Join(own, tagName)); err != nil || !strings.HasPrefix(string(b), "Signature: 8a477f597d28d172789f06886806bc55\n") {
+		t.Errorf("adopted cache not tagged: %q, %v", b, err)
+	}
+}
+
+// files lists the files under dir, relative, slash-separated, sorted.
+func files(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
-			rel, _ := filepath.Rel(c.Dir(), p)
-			left = append(left, filepath.ToSlash(rel))
+			rel, _ := filepath.Rel(dir, p)
+			out = append(out, filepath.ToSlash(rel))
 		}
 		return nil
 	})
-	slices.Sort(left)
-	if want := []string{"ab.txt", "notes.txt", "zz/keep"}; !slices.Equal(left, want) {
-		t.Errorf("left after Clean: %v, want only the user's files %v", left, want)
-	}
-	if _, ok := c.Get(NewKey("t").Add("a").Sum()); ok {
-		t.Error("entry readable after Clean")
-	}
+	slices.Sort(out)
+	return out
+}
+
+func sorted(s []string) []string {
+	s = slices.Clone(s)
+	slices.Sort(s)
+	return s
 }

@@ -24,11 +24,15 @@ from the cache and prints exactly what it would have computed. Entries unused
 for a week are removed; --no-cache on check bypasses the cache.
 
 The directory is --cache-dir (XBORDER_CACHE_DIR, or cache-dir in
-xborder.yaml), by default $XDG_CACHE_HOME/xborder or ~/.cache/xborder.`,
+xborder.yaml), by default xborder in the user cache directory
+($XDG_CACHE_HOME or ~/.cache on Linux, ~/Library/Caches on macOS,
+%LocalAppData% on Windows). It is private to the user and marked with a
+CACHEDIR.TAG; a directory that holds other files and no such tag, or that
+others may write into, is not used.`,
 		Args: cobra.NoArgs,
 	}
 	dirFlag := func(c *cobra.Command, dir *string) {
-		c.Flags().StringVar(dir, "cache-dir", "", "the cache `DIR` (default $XDG_CACHE_HOME/xborder or ~/.cache/xborder)")
+		c.Flags().StringVar(dir, "cache-dir", "", "the cache `DIR` (default xborder in the user cache directory, e.g. ~/.cache/xborder)")
 		c.Flags().String("config", "", "config `FILE` (default xborder.yaml when present)")
 	}
 	resolve := func(c *cobra.Command, dir *string) (string, error) {
@@ -64,9 +68,9 @@ xborder.yaml), by default $XDG_CACHE_HOME/xborder or ~/.cache/xborder.`,
 	clean := &cobra.Command{
 		Use:   "clean",
 		Short: "Remove every cached result",
-		Long: `Clean removes every cached check result. It removes only what the cache
-wrote, so a --cache-dir that names a directory of other files loses none of
-them.`,
+		Long: `Clean removes every cached check result: the entries the cache wrote,
+nothing else. A directory that is not a cache (other files, no CACHEDIR.TAG)
+is refused.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			dir, err := resolve(c, &cleanDir)

@@ -49,7 +49,8 @@ func newCheckCmd(e *env) *cobra.Command {
 directory) and evaluates every rule that needs no transfer logs; the rules that
 need logs are listed as not evaluated. It stores nothing in a database.
 
-A result is cached (--cache-dir, default ~/.cache/xborder) under a key of
+A result is cached (--cache-dir, default xborder in the user cache directory,
+~/.cache/xborder on Linux) under a key of
 everything it was computed from: this binary, the policies, data and
 parameters, --as-of and every manifest byte. An unchanged check is then
 answered in a few milliseconds and prints exactly what it would compute;
@@ -99,7 +100,7 @@ findings; 2 usage or input error (bad manifest, waiver, baseline or flag).`,
 	fl.StringVar(&f.writeBaseline, "write-baseline", "", "write every unwaived finding to baseline `FILE` (they then count as baselined)")
 	fl.StringVar(&f.changedOnly, "changed-only", "", "report only findings in manifests changed since git `REF` (committed, staged, unstaged or untracked)")
 	fl.DurationVar(&f.timeout, "policy-timeout", time.Minute, "stop a policy evaluation that runs longer than this, e.g. a hostile --policy (0: no limit)")
-	fl.StringVar(&f.cacheDir, "cache-dir", "", "keep check results in `DIR` (default $XDG_CACHE_HOME/xborder or ~/.cache/xborder)")
+	fl.StringVar(&f.cacheDir, "cache-dir", "", "keep check results in `DIR` (default xborder in the user cache directory, e.g. ~/.cache/xborder)")
 	fl.BoolVar(&f.noCache, "no-cache", false, "neither read nor write the check cache")
 	return cmd
 }
@@ -153,7 +154,7 @@ func runCheck(cmd *cobra.Command, e *env, f *checkFlags, cfg *config, args []str
 		if res, err = computeCheck(ctx, f, cfg, paths, asOf); err != nil {
 			return err
 		}
-		storeCheck(e, cc, key, res)
+		res = storeCheck(e, f, cfg, paths, asOf, cc, key, res)
 	}
 	m, rules, findings := res.manifests, res.rules, res.findings
 	for _, w := range m.Warnings {

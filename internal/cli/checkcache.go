@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -16,6 +15,7 @@ import (
 	"github.com/xborder/xborder/collectors"
 	"github.com/xborder/xborder/internal/audit"
 	"github.com/xborder/xborder/internal/cache"
+	"github.com/xborder/xborder/policies"
 )
 
 // The check cache. Judging 500 manifests costs about 200 ms of decoding
@@ -133,12 +133,13 @@ func decodeCheckResult(b []byte) (*checkResult, error) {
 }
 
 // checkCacheKey is the key of a check's result: the namespace, this binary
-// (its version, path, size and modification time: a rebuilt binary is
-// another binary, whatever its version says), the working directory, the
-// evaluation date, the paths as given and everything under them the loader
-// reads, the user's policy and data directories byte for byte, and the
-// parameters. It fails when any of them cannot be read; the caller then
-// does not cache.
+// (its version, path, size, modification time and, where the system has
+// them, inode and change time, which no copy preserves: a rebuilt or
+// replaced binary is another binary, whatever its version says), the
+// working directory, the evaluation date, the paths as given and every file
+// under them the loader reads, the user's policy and data files as the
+// engine reads them, and the parameters. It fails when any of them cannot
+// be read; the caller then does not cache.
 func checkCacheKey(f *checkFlags, cfg *config, paths []string, asOf string) (string, error) {
 	k := cache.NewKey(checkCacheNamespace)
 	exe, err := os.Executable()
@@ -153,18 +154,15 @@ func checkCacheKey(f *checkFlags, cfg *config, paths []string, asOf string) (str
 	if err != nil {
 		return "", err
 	}
-	k.Add("binary", version, runtime.Version(), exe, strconv.FormatInt(fi.Size(), 10), strconv.FormatInt(fi.ModTime().UnixNano(), 10))
+	k.Add("binary", version, runtime.Version(), exe, strconv.FormatInt(fi.Size(), 10), strconv.FormatInt(fi.ModTime().UnixNano(), 10), fileIdentity(fi))
 	k.Add("wd", wd, "as-of", asOf)
 	k.Add("paths", strconv.Itoa(len(paths)))
 	k.Add(paths...)
-	for _, dirs := range [][]string{f.policyDirs, f.dataDirs} {
-		k.Add("dirs", strconv.Itoa(len(dirs)))
-		for _, d := range dirs {
-			if err := addTree(k, d); err != nil {
-				return "", err
-			}
-		}
+	sources, err := policies.SourcesDigest(f.policyDirs, f.dataDirs)
+	if err != nil {
+		return "", err
 	}
+	k.Add("policies and data", sources)
 	params, err := json.Marshal(cfg.Params) // map keys come out sorted
 	if err != nil {
 		return "", err
@@ -176,30 +174,6 @@ func checkCacheKey(f *checkFlags, cfg *config, paths []string, asOf string) (str
 	}
 	k.Add("manifests", manifests)
 	return k.Sum(), nil
-}
-
-// addTree adds every file under dir (a directory or a file), by path and
-// contents: more than the policy loader reads, never less. A symbolic link
-// or anything but a regular file makes the tree uncacheable.
-func addTree(k *cache.Key, dir string) error {
-	k.Add("tree", dir)
-	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		switch {
-		case d.IsDir():
-			return nil
-		case !d.Type().IsRegular():
-			return fmt.Errorf("%s: not a regular file", p)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		k.Add(p, string(b))
-		return nil
-	})
 }
 
 // checkCache opens the cache a check uses, or returns nil when it is
@@ -271,17 +245,28 @@ func cachedCheck(c *cache.Cache, key string) *checkResult {
 	return r
 }
 
-// storeCheck files a computed result; a failure only costs the next run
-// the time this one took.
-func storeCheck(e *env, c *cache.Cache, key string, r *checkResult) {
+// storeCheck files a computed result and returns it as a later check will
+// read it back (decoded from the same bytes), so that this run prints
+// exactly what the next one will. The result is filed only when the key,
+// computed again now, is unchanged: a manifest or policy edited while the
+// check ran must not file the new result under the old contents. A failure
+// to file costs the next run only the time this one took, and is worth a
+// warning only for a directory the user named.
+func storeCheck(e *env, f *checkFlags, cfg *config, paths []string, asOf string, c *cache.Cache, key string, r *checkResult) *checkResult {
 	if c == nil || key == "" {
-		return
+		return r
 	}
 	b, err := encodeCheckResult(r)
-	if err == nil {
-		err = c.Put(key, b)
-	}
 	if err != nil {
-		fmt.Fprintf(e.stderr, "warning: %v; the next check will not find this one's result\n", err)
+		return r
 	}
+	if again, err := checkCacheKey(f, cfg, paths, asOf); err == nil && again == key {
+		if err := c.Put(key, b); err != nil && f.cacheDir != "" {
+			fmt.Fprintf(e.stderr, "warning: %v; the next check will not find this one's result\n", err)
+		}
+	}
+	if back, err := decodeCheckResult(b); err == nil {
+		return back
+	}
+	return r
 }

@@ -5,8 +5,10 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -346,5 +348,110 @@ func appendFile(t *testing.T, name, content string) {
 	defer f.Close()
 	if _, err := f.WriteString(content); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestCheckCacheStoresOnlyWhatItRead: a manifest edited while a check ran
+// changes the key it would be filed under; the result is then not filed
+// (it would answer for contents it was not computed from), and the run
+// still prints it.
+func TestCheckCacheStoresOnlyWhatItRead(t *testing.T) {
+	work := t.TempDir()
+	copyDir(t, fixture("kakaopay-alipay", "manifests"), work)
+	dir := t.TempDir()
+	c, err := cache.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &checkFlags{cacheDir: dir}
+	cfg := &config{}
+	paths := []string{work}
+	key, err := checkCacheKey(f, cfg, paths, "2024-03-08")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := computeCheck(t.Context(), f, cfg, paths, "2024-03-08")
+	if err != nil {
+		t.Fatal(err)
+	}
+	appendFile(t, filepath.Join(work, "alipay-nsf.yaml"), "# edited meanwhile\n")
+	var stderr bytes.Buffer
+	back := storeCheck(&env{stderr: &stderr}, f, cfg, paths, "2024-03-08", c, key, res)
+	if n := len(cacheEntries(t, dir)); n != 0 {
+		t.Errorf("%d entries filed under the contents before the edit, want none", n)
+	}
+	if back == nil || len(back.findings) != len(res.findings) {
+		t.Error("the run lost its result")
+	}
+
+	// Unchanged inputs: filed, and handed back as a hit will read it.
+	key, _ = checkCacheKey(f, cfg, paths, "2024-03-08")
+	back = storeCheck(&env{stderr: &stderr}, f, cfg, paths, "2024-03-08", c, key, res)
+	if n := len(cacheEntries(t, dir)); n != 1 {
+		t.Errorf("%d entries, want 1", n)
+	}
+	if hit := cachedCheck(c, key); hit == nil || !cmp.Equal(hit.findings, back.findings) {
+		t.Error("the stored result differs from the one the run printed")
+	}
+	if stderr.Len() > 0 {
+		t.Errorf("stderr %q", stderr.String())
+	}
+}
+
+// TestCheckCacheRefusesForeignDirectory: a --cache-dir that holds other
+// files (a mistyped ".") is not used, loses nothing, and says so.
+func TestCheckCacheRefusesForeignDirectory(t *testing.T) {
+	work := t.TempDir()
+	copyDir(t, fixture("compliant", "manifests"), filepath.Join(work, "manifests"))
+	writeFile(t, filepath.Join(work, "notes.txt"), "mine\n")
+	old := time.Now().Add(-30 * 24 * time.Hour)
+	if err := os.Chtimes(filepath.Join(work, "notes.txt"), old, old); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(work)
+	res := runCLI(t, "check", "manifests", "--as-of", "2024-03-08", "--cache-dir", ".")
+	if res.code != ExitOK || !strings.Contains(res.stderr, "holds other files") || !strings.Contains(res.stderr, "checking without a cache") {
+		t.Errorf("exit %d, stderr %q; want the check done and a warning", res.code, res.stderr)
+	}
+	for _, name := range []string{"notes.txt", "manifests/organization.yaml"} {
+		if _, err := os.Stat(name); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if _, err := os.Stat("CACHEDIR.TAG"); err == nil {
+		t.Error("a directory of the user's files was tagged as a cache")
+	}
+	if res := runCLI(t, "cache", "clean", "--cache-dir", "."); res.code != ExitError || !strings.Contains(res.stderr, "holds other files") {
+		t.Errorf("cache clean in the user's directory: exit %d, stderr %q; want a refusal", res.code, res.stderr)
+	}
+}
+
+// TestFileIdentity tells a binary from a copy with the same size and
+// modification time (cp -p, rsync -a, tar), which is another build as far
+// as the cache knows.
+func TestFileIdentity(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("inode and change time are read on Linux only")
+	}
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
+	writeFile(t, a, "build A")
+	writeFile(t, b, "build B")
+	fa, err := os.Stat(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(b, fa.ModTime(), fa.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	fb, err := os.Stat(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fa.Size() != fb.Size() || !fa.ModTime().Equal(fb.ModTime()) {
+		t.Fatal("setup: the two files should share size and modification time")
+	}
+	if ia, ib := fileIdentity(fa), fileIdentity(fb); ia == "" || ia == ib {
+		t.Errorf("fileIdentity: %q and %q, want two different identities", ia, ib)
 	}
 }
