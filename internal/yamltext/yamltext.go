@@ -121,6 +121,12 @@ func located(b []byte, err error) *Error {
 	return &Error{Line: line, Col: col, Msg: msg}
 }
 
+// isAnchorChar reports whether c continues an anchor or alias name as the
+// YAML library scans one (letters, digits, '-' and '_', libyaml's IS_ALPHA).
+func isAnchorChar(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '-' || c == '_'
+}
+
 // aliasAt finds the first alias `*name` of the anchor an error message
 // names ("unknown anchor 'x' referenced", "anchor 'x' value contains
 // itself"), as a 1-based line and column in characters; 0, 0 when the
@@ -142,7 +148,7 @@ func aliasAt(b []byte, msg string) (line, col int) {
 		}
 		i += from
 		end := i + len(alias)
-		if end == len(b) || bytes.IndexByte([]byte(" \t\r\n,]}"), b[end]) >= 0 {
+		if end == len(b) || !isAnchorChar(b[end]) {
 			line, col = 1, 1
 			for j := 0; j < i; {
 				if n := breakLen(b[j:]); n > 0 {
