@@ -5,15 +5,20 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"cel.dev/cel-go/cel"
+	celast "cel.dev/cel-go/common/ast"
+	"cel.dev/cel-go/common/operators"
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
 	"cel.dev/cel-go/common/types/traits"
@@ -53,6 +58,20 @@ type Mapping struct {
 	file   audit.InputFile
 	csv    bool
 	fields [logNumFields]cel.Program
+	// keys are the top-level keys of a JSON record that some expression
+	// reads (each mapped to itself, so that a decoded key is a shared
+	// string), or nil when an expression uses `record` other than by
+	// selecting a constant key: the JSON reader decodes only these values.
+	keys map[string]string
+	// direct[f] is the key a field's expression is just a selection of
+	// (record.x or record["x"]), else "": for a JSON record, that field
+	// is read from the decoded record without running CEL, which would give
+	// the same value or the same "no such key" error at several times the
+	// cost.
+	direct [logNumFields]string
+	// orNull[f] says the field's expression is record.?x.orValue(null)
+	// (x in direct[f]): a missing key is null, not an error.
+	orNull [logNumFields]bool
 }
 
 // mappingMaxSize bounds a mapping file: it is a short configuration file.
@@ -201,6 +220,7 @@ func ParseMapping(name string, data []byte) (*Mapping, error) {
 	}
 	lines := bytes.Split(data, []byte{'\n'})
 	var given [logNumFields]bool
+	keys, allKeys := map[string]string{}, false
 	for i := 0; i+1 < len(fields.Content); i += 2 {
 		k, v := fields.Content[i], fields.Content[i+1]
 		path := "fields." + k.Value
@@ -240,6 +260,13 @@ func ParseMapping(name string, data []byte) (*Mapping, error) {
 			continue
 		}
 		m.fields[field] = prg
+		m.direct[field], m.orNull[field] = mappingDirectKey(ast.NativeRep().Expr())
+		if !mappingKeysOf(ast.NativeRep(), keys) {
+			allKeys = true
+		}
+	}
+	if !allKeys {
+		m.keys = keys
 	}
 	for _, f := range []int{logFieldTS, logFieldItems} {
 		if !given[f] {
@@ -250,6 +277,76 @@ func ParseMapping(name string, data []byte) (*Mapping, error) {
 		return nil, err
 	}
 	return m, nil
+}
+
+// mappingKeysOf adds to keys the top-level keys of `record` an expression
+// selects with a constant (record.x, record["x"], record.?x, record[?"x"],
+// has(record.x)), and says whether that is all it does with `record`: an
+// expression that passes `record` whole anywhere else (a function, a
+// comprehension, a comparison) may read any key.
+func mappingKeysOf(a *celast.AST, keys map[string]string) bool {
+	isRecord := func(e celast.Expr) bool {
+		return e.Kind() == celast.IdentKind && e.AsIdent() == "record"
+	}
+	uses, selects := 0, 0
+	celast.PreOrderVisit(a.Expr(), celast.NewExprVisitor(func(e celast.Expr) {
+		switch e.Kind() {
+		case celast.IdentKind:
+			if isRecord(e) {
+				uses++
+			}
+		case celast.SelectKind:
+			if s := e.AsSelect(); isRecord(s.Operand()) {
+				selects++
+				keys[s.FieldName()] = s.FieldName()
+			}
+		case celast.CallKind:
+			c := e.AsCall()
+			switch c.FunctionName() {
+			case operators.Index, operators.OptIndex, operators.OptSelect:
+				if args := c.Args(); !c.IsMemberFunction() && len(args) == 2 && isRecord(args[0]) &&
+					args[1].Kind() == celast.LiteralKind {
+					if k, ok := args[1].AsLiteral().(types.String); ok {
+						selects++
+						keys[string(k)] = string(k)
+					}
+				}
+			}
+		}
+	}))
+	return uses == selects
+}
+
+// mappingDirectKey is the key an expression only selects from `record`
+// (record.x, record["x"]), or ""; orNull says it is the optional
+// selection record.?x.orValue(null).
+func mappingDirectKey(e celast.Expr) (key string, orNull bool) {
+	isRecord := func(e celast.Expr) bool {
+		return e.Kind() == celast.IdentKind && e.AsIdent() == "record"
+	}
+	switch e.Kind() {
+	case celast.SelectKind:
+		if s := e.AsSelect(); !s.IsTestOnly() && isRecord(s.Operand()) {
+			return s.FieldName(), false
+		}
+	case celast.CallKind:
+		c := e.AsCall()
+		if c.FunctionName() == "orValue" && c.IsMemberFunction() && len(c.Args()) == 1 &&
+			c.Args()[0].Kind() == celast.LiteralKind && c.Args()[0].AsLiteral() == types.NullValue &&
+			c.Target().Kind() == celast.CallKind {
+			if t := c.Target().AsCall(); t.FunctionName() == operators.OptSelect || t.FunctionName() == operators.OptIndex {
+				c = t
+				orNull = true
+			}
+		}
+		if args := c.Args(); (c.FunctionName() == operators.Index || orNull) && !c.IsMemberFunction() && len(args) == 2 &&
+			isRecord(args[0]) && args[1].Kind() == celast.LiteralKind {
+			if k, ok := args[1].AsLiteral().(types.String); ok {
+				return string(k), orNull
+			}
+		}
+	}
+	return "", false
 }
 
 // mappingLocate turns a position in an expression (CEL: line 1-based,
@@ -334,16 +431,16 @@ type mappingReader struct {
 	m     *Mapping
 	syms  *logSyms
 	act   mappingActivation
-	obj   map[string]any    // the current JSON record
-	row   map[string]string // the current CSV row
-	csv   *logCSV           // splits CSV rows
+	obj   map[string]ref.Val // the current JSON record's keys read
+	row   map[string]string  // the current CSV row
+	csv   *logCSV            // splits CSV rows
 	b     []byte
 	canon []byte
 	list  []*logSym
 }
 
 func newMappingReader(m *Mapping, syms *logSyms) *mappingReader {
-	return &mappingReader{m: m, syms: syms, obj: map[string]any{}, row: map[string]string{}, csv: newLogCSV(syms)}
+	return &mappingReader{m: m, syms: syms, obj: map[string]ref.Val{}, row: map[string]string{}, csv: newLogCSV(syms)}
 }
 
 // logMappedBad is why a mapped record is bad, with its text; the text never
@@ -359,18 +456,198 @@ func (mr *mappingReader) json(line []byte, r *logRecord) logMappedBad {
 	if len(bytes.TrimSpace(line)) == 0 {
 		return logMappedBad{blank: true}
 	}
-	clear(mr.obj)
-	if err := json.Unmarshal(line, &mr.obj); err != nil {
-		if _, ok := err.(*json.UnmarshalTypeError); ok {
-			return logMappedBad{reason: "not a json object"}
-		}
-		if se, ok := err.(*json.SyntaxError); ok {
+	// The whole line is validated, also the values no expression reads: a
+	// line that is not JSON is a bad line whatever the mapping.
+	if !json.Valid(line) {
+		var v any
+		if se, ok := json.Unmarshal(line, &v).(*json.SyntaxError); ok {
 			return logMappedBad{reason: fmt.Sprintf("invalid json at byte %d", se.Offset)}
 		}
 		return logMappedBad{reason: "invalid json"}
 	}
-	mr.act.record = types.DefaultTypeAdapter.NativeToValue(mr.obj)
-	return mr.eval(r)
+	clear(mr.obj)
+	// One string for the whole line: the string values read are slices of
+	// it, one allocation per record instead of one per value.
+	s := string(line)
+	i := mappingJSONSpace(s, 0)
+	switch {
+	case s[i] == 'n':
+		// encoding/json reads null as an empty record; so do we.
+	case s[i] != '{' || !mappingJSONObject(s, i, mr.obj, mr.m.keys):
+		return logMappedBad{reason: "not a json object"}
+	}
+	// A fresh wrapper per record: it caches the record's size for cost
+	// accounting. The values are CEL values already, so no reflection.
+	mr.act.record = types.NewMap(types.DefaultTypeAdapter, mr.obj)
+	return mr.eval(r, mr.obj)
+}
+
+// The JSON reader below decodes a line that json.Valid accepted into CEL
+// values directly, instead of encoding/json into map[string]any and the
+// CEL adapter's reflection over it, which was most of the cost of a mapped
+// record; and it decodes only the top-level keys the mapping reads,
+// stepping over the others without allocating. Because the line is valid,
+// stepping over a value only needs to match quotes and brackets. What it
+// gives is what encoding/json and the adapter gave: strings with escapes or
+// invalid UTF-8 are unquoted by encoding/json, numbers are float64 (a
+// number out of float64 range anywhere makes the line "not a json object",
+// as in encoding/json), a key given twice keeps its last value. It works
+// on the line as a string, so that the values it gives share its memory.
+
+// mappingJSONSpace skips JSON white space from b[i].
+func mappingJSONSpace(b string, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// mappingJSONStringEnd is the index past the string at b[i] == '"'.
+func mappingJSONStringEnd(b string, i int) int {
+	for i++; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return len(b)
+}
+
+// mappingJSONValueEnd is the index past the value at b[i]; ok is false if
+// the value holds a number out of float64 range.
+func mappingJSONValueEnd(b string, i int) (end int, ok bool) {
+	depth := 0
+	for i < len(b) {
+		switch c := b[i]; {
+		case c == '"':
+			i = mappingJSONStringEnd(b, i)
+		case c == '{' || c == '[':
+			depth++
+			i++
+		case c == '}' || c == ']':
+			depth--
+			i++
+		case c == '-' || '0' <= c && c <= '9':
+			j := i + 1
+			for j < len(b) && strings.IndexByte("+-.eE0123456789", b[j]) >= 0 {
+				j++
+			}
+			if !mappingJSONNumberOK(b[i:j]) {
+				return j, false
+			}
+			i = j
+		case 'a' <= c && c <= 'z': // true, false, null
+			for i < len(b) && 'a' <= b[i] && b[i] <= 'z' {
+				i++
+			}
+		default: // white space, ',' or ':' inside an array or object
+			i++
+		}
+		if depth == 0 {
+			return i, true
+		}
+	}
+	return i, true
+}
+
+// mappingJSONNumberOK says whether a JSON number is within float64 range;
+// only one with an exponent or hundreds of digits can be out of it.
+func mappingJSONNumberOK(n string) bool {
+	if len(n) < 300 && strings.IndexAny(n, "eE") < 0 {
+		return true
+	}
+	_, err := strconv.ParseFloat(n, 64)
+	return err == nil
+}
+
+// mappingJSONString unquotes the JSON string q (with its quotes).
+func mappingJSONString(q string) string {
+	s := q[1 : len(q)-1]
+	if strings.IndexByte(s, '\\') < 0 && utf8.ValidString(s) {
+		return s
+	}
+	var v string
+	_ = json.Unmarshal([]byte(q), &v) // valid JSON: cannot fail
+	return v
+}
+
+// mappingJSONObject decodes the object at b[i] == '{' into obj: every key
+// if keys is nil, else only those in keys. It is false if the object holds
+// a number out of float64 range.
+func mappingJSONObject(b string, i int, obj map[string]ref.Val, keys map[string]string) bool {
+	i = mappingJSONSpace(b, i+1)
+	for i < len(b) && b[i] != '}' {
+		if b[i] == ',' {
+			i = mappingJSONSpace(b, i+1)
+		}
+		kEnd := mappingJSONStringEnd(b, i)
+		q := b[i:kEnd]
+		i = mappingJSONSpace(b, mappingJSONSpace(b, kEnd)+1) // past ':'
+		end, ok := mappingJSONValueEnd(b, i)
+		if !ok {
+			return false
+		}
+		var key string
+		if keys == nil {
+			key = mappingJSONString(q)
+		} else if s := q[1 : len(q)-1]; strings.IndexByte(s, '\\') < 0 {
+			key, ok = keys[s]
+		} else {
+			key, ok = keys[mappingJSONString(q)]
+		}
+		if ok {
+			if obj[key], ok = mappingJSONValue(b[i:end]); !ok {
+				return false
+			}
+		}
+		i = mappingJSONSpace(b, end)
+	}
+	return true
+}
+
+// mappingJSONValue decodes one valid JSON value as CEL would see
+// encoding/json's decoding of it.
+func mappingJSONValue(v string) (ref.Val, bool) {
+	switch v[0] {
+	case '"':
+		return types.String(mappingJSONString(v)), true
+	case 't':
+		return types.True, true
+	case 'f':
+		return types.False, true
+	case 'n':
+		return types.NullValue, true
+	case '{':
+		obj := map[string]ref.Val{}
+		if !mappingJSONObject(v, 0, obj, nil) {
+			return nil, false
+		}
+		return types.NewMap(types.DefaultTypeAdapter, obj), true
+	case '[':
+		// Gather on the stack, then one allocation of the right size.
+		var buf [16]ref.Val
+		elems := buf[:0]
+		for i := mappingJSONSpace(v, 1); i < len(v) && v[i] != ']'; {
+			if v[i] == ',' {
+				i = mappingJSONSpace(v, i+1)
+			}
+			end, _ := mappingJSONValueEnd(v, i)
+			e, ok := mappingJSONValue(v[i:end])
+			if !ok {
+				return nil, false
+			}
+			elems = append(elems, e)
+			i = mappingJSONSpace(v, end)
+		}
+		return types.NewRefValList(types.DefaultTypeAdapter, slices.Clone(elems)), true
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		return nil, false
+	}
+	return types.Double(f), true
 }
 
 // csvRow reads one CSV record (without its terminator) into r; names are
@@ -392,18 +669,30 @@ func (mr *mappingReader) csvRow(rec []byte, names []string, r *logRecord) logMap
 		mr.row[names[i]] = string(logTrimSpace(f))
 	}
 	mr.act.record = types.DefaultTypeAdapter.NativeToValue(mr.row)
-	return mr.eval(r)
+	return mr.eval(r, nil)
 }
 
-// eval evaluates every field's expression over the current record.
-func (mr *mappingReader) eval(r *logRecord) logMappedBad {
+// eval evaluates every field's expression over the current record; obj
+// is the decoded JSON record, for the fields read directly (nil for CSV).
+func (mr *mappingReader) eval(r *logRecord, obj map[string]ref.Val) logMappedBad {
 	for field, prg := range mr.m.fields {
 		if prg == nil {
 			continue
 		}
-		v, _, err := prg.Eval(&mr.act)
-		if err != nil {
-			return logMappedBad{reason: "fields." + logFieldNames[field] + ": " + mappingErrText(err)}
+		var v ref.Val
+		if key := mr.m.direct[field]; key != "" && obj != nil {
+			var ok bool
+			if v, ok = obj[key]; !ok && mr.m.orNull[field] {
+				v = types.NullValue
+			} else if !ok {
+				// CEL's own error for a missing key.
+				return logMappedBad{reason: "fields." + logFieldNames[field] + ": " + mappingErrText(errors.New("no such key: "+key))}
+			}
+		} else {
+			var err error
+			if v, _, err = prg.Eval(&mr.act); err != nil {
+				return logMappedBad{reason: "fields." + logFieldNames[field] + ": " + mappingErrText(err)}
+			}
 		}
 		if msg := mr.set(field, v, r); msg != "" {
 			return logMappedBad{reason: "fields." + logFieldNames[field] + ": " + msg}

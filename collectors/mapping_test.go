@@ -1,6 +1,7 @@
 package collectors
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"strings"
@@ -10,6 +11,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"cel.dev/cel-go/common/types"
+	"cel.dev/cel-go/common/types/ref"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -285,4 +288,96 @@ fields:
 		!strings.Contains(q.Files[0].Examples[0].Reason, "fields.integration") {
 		t.Fatalf("quality = %+v, want the one line bad, blamed on fields.integration", q)
 	}
+}
+
+// TestMappingJSONDecode checks the mapping's JSON reader against what it
+// replaces, encoding/json into map[string]any seen through the CEL
+// adapter: the same record (escapes, invalid UTF-8, duplicate keys,
+// nesting, numbers), and the same lines refused as not an object.
+func TestMappingJSONDecode(t *testing.T) {
+	for _, line := range []string{
+		`{"a":"x","b":1.5,"c":[1,"y",null,true,false,{"d":[]}],"e":{},"f":null}`,
+		` { "a" : "esc\"aped\u00e9\n" , "k\u0065y" : -0.5e3 , "a" : "last" } `,
+		"{\"bad\":\"\xff\xfe\",\"ok\":\"\xed\xa0\x80\"}",
+		`{"big":1e400}`,
+		`{"deep":{"x":[[-1e999]]}}`,
+		`{"n":123456789012345678901234567890}`,
+		`null`,
+		`[1,2]`,
+		`"s"`,
+		`{}`,
+	} {
+		var want map[string]any
+		wantObj := json.Unmarshal([]byte(line), &want) == nil
+		got := map[string]ref.Val{}
+		i := mappingJSONSpace(line, 0)
+		gotObj := line[i] == 'n' || line[i] == '{' && mappingJSONObject(line, i, got, nil)
+		if gotObj != wantObj {
+			t.Errorf("%q: object %v, encoding/json %v", line, gotObj, wantObj)
+			continue
+		}
+		if !wantObj {
+			continue
+		}
+		w := types.DefaultTypeAdapter.NativeToValue(want)
+		if g := types.NewMap(types.DefaultTypeAdapter, got); g.Equal(w) != types.True || len(got) != len(want) {
+			t.Errorf("%q: decoded %v, encoding/json %v", line, g, w)
+		}
+	}
+}
+
+// TestMappingKeys checks which top-level keys a mapping decodes: only
+// those selected, unless an expression uses the record whole.
+func TestMappingKeys(t *testing.T) {
+	for _, tc := range []struct {
+		fields string
+		want   map[string]string // nil: every key
+	}{
+		{`{ts: 'timestamp(record.t)', items: 'record["i-x"].split(";")', host: 'record.?h.orValue(null)', tls: 'has(record.z) ? record[?"y"].orValue("") : ""'}`,
+			map[string]string{"t": "t", "i-x": "i-x", "h": "h", "z": "z", "y": "y"}},
+		{`{ts: record.t, items: '[string(record.size())]'}`, nil},
+		{`{ts: record.t, items: 'record.map(k, k)'}`, nil},
+	} {
+		mp, err := ParseMapping("m.yaml", []byte("format: json\nfields: "+tc.fields+"\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(tc.want, mp.keys); diff != "" {
+			t.Errorf("%s: keys (-want +got):\n%s", tc.fields, diff)
+		}
+	}
+}
+
+// FuzzMappingJSONDecode holds the mapping's JSON reader to encoding/json:
+// for any valid JSON text, it reads an object exactly when encoding/json
+// does, with the same values.
+func FuzzMappingJSONDecode(f *testing.F) {
+	for _, s := range []string{
+		`{"a":"x","b":1.5,"c":[1,"y",null,true,false,{"d":[]}],"e":{},"f":null}`,
+		` { "a" : "esc\"aped\u00e9\n" , "k\u0065y" : -0.5e3 , "a" : "last" } `,
+		"{\"bad\":\"\xff\xfe\",\"ok\":\"\xed\xa0\x80\"}", `{"big":1e400}`, `null`, `[1]`, `{"\ud800":"\udc00"}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if !json.Valid(data) {
+			return
+		}
+		line := string(data)
+		var want map[string]any
+		wantObj := json.Unmarshal(data, &want) == nil
+		got := map[string]ref.Val{}
+		i := mappingJSONSpace(line, 0)
+		gotObj := line[i] == 'n' || line[i] == '{' && mappingJSONObject(line, i, got, nil)
+		if gotObj != wantObj {
+			t.Fatalf("%q: object %v, encoding/json %v", line, gotObj, wantObj)
+		}
+		if !wantObj {
+			return
+		}
+		w := types.DefaultTypeAdapter.NativeToValue(want)
+		if g := types.NewMap(types.DefaultTypeAdapter, got); g.Equal(w) != types.True || len(got) != len(want) {
+			t.Fatalf("%q: decoded %v, encoding/json %v", line, g, w)
+		}
+	})
 }
