@@ -87,6 +87,9 @@ sets the structured log (run start and end, files read and skipped, counts).`,
 	fl.StringVar(&f.sign, "sign", "", "sign the seal of report.html and report.pdf with this ed25519 private key `FILE` (see xborder report --help)")
 	fl.StringVar(&f.asOf, "as-of", "", "evaluation date `YYYY-MM-DD` (default today in Korea)")
 	fl.Float64Var(&f.maxBadRatio, "max-bad-ratio", 0.01, "abort (exit 2, nothing stored) when more than this share of log lines is malformed")
+	withCheck(cmd, "log-format", checkLogFormat)
+	withCheck(cmd, "as-of", checkDate)
+	withCheck(cmd, "max-bad-ratio", checkRatio)
 	fl.StringSliceVar(&f.policyDirs, "policy", nil, "extra Rego policy `DIR` (repeatable)")
 	fl.StringSliceVar(&f.dataDirs, "data", nil, "extra reference data `DIR`, e.g. a taxonomy (repeatable)")
 	fl.StringVar(&f.config, "config", "", "config `FILE` (default xborder.yaml when present)")
@@ -111,8 +114,8 @@ func runAudit(cmd *cobra.Command, e *env, f *auditFlags, cfg *config) (err error
 	if len(f.manifests) == 0 {
 		return usageError("--manifests is required")
 	}
-	if f.maxBadRatio < 0 || f.maxBadRatio > 1 {
-		return usageError("--max-bad-ratio: %v is not between 0 and 1", f.maxBadRatio)
+	if err := ratioError(f.maxBadRatio); err != nil {
+		return usageError("--max-bad-ratio: %v", err)
 	}
 	var key ed25519.PrivateKey
 	if f.sign != "" {

@@ -102,6 +102,7 @@ findings; 2 usage or input error (bad manifest, waiver, baseline or flag).`,
 	fl.DurationVar(&f.timeout, "policy-timeout", time.Minute, "stop a policy evaluation that runs longer than this, e.g. a hostile --policy (0: no limit)")
 	fl.StringVar(&f.cacheDir, "cache-dir", "", "keep check results in `DIR` (default xborder in the user cache directory, e.g. ~/.cache/xborder)")
 	fl.BoolVar(&f.noCache, "no-cache", false, "neither read nor write the check cache")
+	withCheck(cmd, "as-of", checkDate)
 	return cmd
 }
 

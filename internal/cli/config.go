@@ -35,7 +35,7 @@ type config struct {
 // of another command is ignored, so that one xborder.yaml serves audit,
 // runs, findings, report and verify.
 //
-// A value is checked as it is set (settingCheck), so that a bad one is
+// A value is checked as it is set (withCheck), so that a bad one is
 // reported where it was written: `xborder.yaml:3:10: fail-on: unknown
 // severity "highh" ...` or `XBORDER_FAIL_ON: unknown severity ...`. Every
 // problem of the file and the environment is reported at once, as
@@ -68,7 +68,7 @@ func applyConfig(cmd *cobra.Command, e *env) (*config, error) {
 		}
 		envName := "XBORDER_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
 		if v, ok := lookupEnv(e, envName); ok {
-			if err := setFlag(cmd, f, []string{v}); err != nil {
+			if err := setFlag(f, []string{v}); err != nil {
 				errs.Add(envName, 0, 0, "", "%v", err)
 			}
 			return
@@ -82,7 +82,7 @@ func applyConfig(cmd *cobra.Command, e *env) (*config, error) {
 			errs.Add(path, n.Line, n.Column, f.Name, "want a value or a list of values")
 			return
 		}
-		if err := setFlag(cmd, f, vals); err != nil {
+		if err := setFlag(f, vals); err != nil {
 			errs.Add(path, n.Line, n.Column, f.Name, "%v", err)
 		}
 	})
@@ -179,8 +179,8 @@ func lookupEnv(e *env, name string) (string, bool) {
 }
 
 // setFlag sets a flag of cmd from config values, slice flags taking every
-// value, and checks each value (settingCheck).
-func setFlag(cmd *cobra.Command, f *pflag.Flag, vals []string) error {
+// value, and checks each value (withCheck).
+func setFlag(f *pflag.Flag, vals []string) error {
 	if sv, ok := f.Value.(pflag.SliceValue); ok {
 		if err := sv.Replace(vals); err != nil {
 			return err
@@ -194,8 +194,8 @@ func setFlag(cmd *cobra.Command, f *pflag.Flag, vals []string) error {
 	if err := f.Value.Set(vals[0]); err != nil {
 		return setError(f, vals[0], err)
 	}
-	if check := settingCheck(cmd, f); check != nil {
-		if err := check(vals[0]); err != nil {
+	if c, ok := f.Value.(checker); ok {
+		if err := c.check(vals[0]); err != nil {
 			return err
 		}
 	}
@@ -219,36 +219,12 @@ func setError(f *pflag.Flag, v string, err error) error {
 	return err
 }
 
-// checker is a flag value that knows its valid values (checkedString).
+// checker is a flag value that knows its valid values (withCheck).
 type checker interface{ check(string) error }
 
-// settingCheck returns the check of a flag value that the command would
-// otherwise validate only when it runs, or nil: the flag's own
-// (checkedString), else settingChecks'.
-func settingCheck(cmd *cobra.Command, f *pflag.Flag) func(string) error {
-	if c, ok := f.Value.(checker); ok {
-		return c.check
-	}
-	if check, ok := settingChecks[cmd.Name()+" "+f.Name]; ok {
-		return check
-	}
-	return settingChecks[f.Name]
-}
-
-// settingChecks are the checks of flags registered as plain strings or
-// numbers whose command validates them late, keyed by "command flag", or by
-// the flag alone where the name means the same on every command. Their
-// messages are the command's own, without the --flag prefix. (A flag
-// registered with checkedString needs no entry.)
-var settingChecks = map[string]func(string) error{
-	"as-of":               checkDate,
-	"audit log-format":    checkLogFormat,
-	"audit max-bad-ratio": checkRatio,
-	"findings status":     checkStatus,
-	"runs format":         checkHistoryFormat,
-	"findings format":     checkHistoryFormat,
-	"diff format":         checkHistoryFormat,
-}
+// The checks of the flags that are validated when their command runs,
+// shared by the command and by applyConfig (withCheck). Their messages
+// carry no --flag prefix: the caller says where the value came from.
 
 func checkLogFormat(v string) error {
 	if _, ok := logFormats[v]; !ok {
@@ -274,7 +250,15 @@ func checkStatus(v string) error {
 
 // checkRatio accepts a share between 0 and 1 (the flag has parsed it).
 func checkRatio(v string) error {
-	if r, err := strconv.ParseFloat(v, 64); err == nil && (r < 0 || r > 1) {
+	if r, err := strconv.ParseFloat(v, 64); err == nil {
+		return ratioError(r)
+	}
+	return nil
+}
+
+// ratioError says why a share is not between 0 and 1, or is nil.
+func ratioError(r float64) error {
+	if r < 0 || r > 1 {
 		return fmt.Errorf("%v is not between 0 and 1", r)
 	}
 	return nil

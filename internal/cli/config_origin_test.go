@@ -2,11 +2,13 @@ package cli
 
 import (
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // inConfigDir makes a temporary directory the working directory and writes
@@ -241,38 +243,40 @@ func TestConfigAppliesValues(t *testing.T) {
 	}
 }
 
-// TestConfigSettingChecksNameFlags keeps settingChecks in step with the
-// commands: every key names a flag of its command (or of some command), and
-// the checks accept the flag's default.
-func TestConfigSettingChecksNameFlags(t *testing.T) {
+// TestCheckedFlags: the flags validated when their command runs are the
+// flags checked as they are set from the environment or a config file
+// (withCheck), and each accepts its own default.
+func TestCheckedFlags(t *testing.T) {
 	root := newRootCmd(&env{getenv: func(string) string { return "" }})
-	for key, check := range settingChecks {
-		name, flag, ok := strings.Cut(key, " ")
-		cmds := root.Commands()
-		if !ok {
-			flag = name
-		} else {
-			c, _, err := root.Find([]string{name})
-			if err != nil || c == root {
-				t.Errorf("%q: no command %q", key, name)
-				continue
+	var got []string
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		c.Flags().VisitAll(func(f *pflag.Flag) {
+			ch, ok := f.Value.(checker)
+			if !ok {
+				return
 			}
-			cmds = []*cobra.Command{c}
-		}
-		found := false
-		for _, c := range cmds {
-			f := c.Flags().Lookup(flag)
-			if f == nil {
-				continue
+			got = append(got, c.Name()+" "+f.Name)
+			if err := ch.check(f.DefValue); err != nil {
+				t.Errorf("%s --%s: the default %q fails its check: %v", c.Name(), f.Name, f.DefValue, err)
 			}
-			found = true
-			if err := check(f.DefValue); err != nil {
-				t.Errorf("%q: %s %s: the default %q fails the check: %v", key, c.Name(), flag, f.DefValue, err)
-			}
+		})
+		for _, sub := range c.Commands() {
+			walk(sub)
 		}
-		if !found {
-			t.Errorf("%q: no such flag", key)
-		}
+	}
+	walk(root)
+	slices.Sort(got)
+	want := []string{
+		"audit as-of", "audit fail-on", "audit format", "audit lang", "audit log-format", "audit max-bad-ratio",
+		"check as-of", "check fail-on", "check format", "check lang",
+		"diff format",
+		"findings format", "findings status",
+		"report fail-on", "report format", "report lang",
+		"runs format",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("checked flags (-want +got):\n%s", diff)
 	}
 }
 

@@ -52,6 +52,7 @@ selected findings, each with its status and firstSeen.`,
 	f.register(cmd)
 	fl := cmd.Flags()
 	fl.StringVar(&f.status, "status", store.StatusOpen, "`STATUS`: open, new, recurring or resolved")
+	withCheck(cmd, "status", checkStatus)
 	fl.StringVar(&f.rule, "rule", "", "only findings of this rule `ID`")
 	fl.StringVar(&f.flow, "flow", "", "only findings about this flow `NAME`")
 	fl.StringVar(&f.run, "run", "latest", "the run: an `ID`, a unique prefix of one, or latest")
@@ -63,10 +64,8 @@ func runFindings(cmd *cobra.Command, e *env, f *findingsFlags) error {
 	if err := f.check(); err != nil {
 		return err
 	}
-	switch f.status {
-	case store.StatusOpen, audit.StatusNew, audit.StatusRecurring, audit.StatusResolved:
-	default:
-		return usageError("--status: unknown status %q (want open, new, recurring or resolved)", f.status)
+	if err := checkStatus(f.status); err != nil {
+		return usageError("--status: %v", err)
 	}
 	st, err := openExisting(ctx, f.db)
 	if err != nil {

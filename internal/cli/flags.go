@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/xborder/xborder/internal/audit"
 	"github.com/xborder/xborder/reports"
@@ -24,16 +25,18 @@ type outputFlags struct {
 
 // register adds the flags; lang is the default language: "ko" for the
 // commands whose readers are regulators (Korean first, English on request),
-// "en" for the engineer's terminal. Format, fail-on and lang know their
-// valid values (checkedString), so that applyConfig rejects a bad one from
+// "en" for the engineer's terminal. Format, fail-on and lang are checked
+// as they are set (withCheck), so that applyConfig rejects a bad one from
 // the environment or a config file where it was written.
 func (o *outputFlags) register(cmd *cobra.Command, lang string) {
-	o.format, o.failOn, o.lang = "", "high", lang
 	fl := cmd.Flags()
-	fl.VarP(&checkedString{&o.format, checkFormat}, "format", "f", "output format: "+strings.Join(reports.Names(), ", ")+" (default text)")
+	fl.StringVarP(&o.format, "format", "f", "", "output format: "+strings.Join(reports.Names(), ", ")+" (default text)")
 	fl.StringVarP(&o.output, "output", "o", "", "write the output to `FILE` instead of standard output")
-	fl.Var(&checkedString{&o.failOn, checkFailOn}, "fail-on", "exit 1 when an unwaived finding is at or above `SEVERITY`: critical, high, medium, low, none")
-	fl.Var(&checkedString{&o.lang, checkLang}, "lang", "language of human-readable formats: en, ko")
+	fl.StringVar(&o.failOn, "fail-on", "high", "exit 1 when an unwaived finding is at or above `SEVERITY`: critical, high, medium, low, none")
+	fl.StringVar(&o.lang, "lang", lang, "language of human-readable formats: en, ko")
+	withCheck(cmd, "format", checkFormat)
+	withCheck(cmd, "fail-on", checkFailOn)
+	withCheck(cmd, "lang", checkLang)
 }
 
 // parsed validates the flags; every problem is a usage error (exit 2).
@@ -56,24 +59,26 @@ func (o *outputFlags) parsed() (reports.Reporter, audit.Severity, error) {
 	return rep, sev, nil
 }
 
-// checkedString is a string flag that knows its valid values. Set accepts
-// anything, so that a bad value on the command line is still reported by
-// the command as a usage error naming the flag (--fail-on: ...); applyConfig
-// calls check on a value from the environment or a config file, so
-// that the error names where the value was written.
-type checkedString struct {
-	p     *string
+// checked is a registered flag's value with the check of its valid values
+// (withCheck). Set still takes whatever the flag's type parses, so that a
+// bad value on the command line is reported by the command, as a usage
+// error naming the flag, with the same check; applyConfig calls check on a
+// value from the environment or a config file before it takes it, so that
+// the error names where the value was written.
+type checked struct {
+	pflag.Value
 	valid func(string) error
 }
 
-func (s *checkedString) String() string     { return *s.p }
-func (s *checkedString) Set(v string) error { *s.p = v; return nil }
+// check is what applyConfig asks before it takes a value.
+func (c *checked) check(v string) error { return c.valid(v) }
 
-// check is what applyConfig asks before it takes a value (checker).
-func (s *checkedString) check(v string) error { return s.valid(v) }
-
-// Type is "string", so that --help shows the flag as a plain string flag.
-func (s *checkedString) Type() string { return "string" }
+// withCheck gives the flag name of cmd, registered as usual (its type, its
+// default and its help unchanged), the check of its values.
+func withCheck(cmd *cobra.Command, name string, valid func(string) error) {
+	f := cmd.Flags().Lookup(name)
+	f.Value = &checked{f.Value, valid}
+}
 
 // checkFormat accepts a report format; empty is text.
 func checkFormat(v string) error {

@@ -3,7 +3,6 @@ package cli
 import (
 	"io"
 	"log/slog"
-	"strings"
 	"time"
 )
 
@@ -19,10 +18,10 @@ var logFormats = map[string]func(io.Writer, *slog.HandlerOptions) slog.Handler{
 // the env's clock. Records carry paths, digests and counts, never a
 // subject key or an item value.
 func newLogger(w io.Writer, format string, now func() time.Time) (*slog.Logger, error) {
-	mk, ok := logFormats[format]
-	if !ok {
-		return nil, usageError("--log-format: unknown format %q (want %s)", format, strings.ReplaceAll(joinKeys(logFormats), ", ", " or "))
+	if err := checkLogFormat(format); err != nil {
+		return nil, usageError("--log-format: %v", err)
 	}
+	mk := logFormats[format]
 	h := mk(w, &slog.HandlerOptions{ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
 		if a.Key == slog.TimeKey && len(groups) == 0 {
 			return slog.Time(slog.TimeKey, now().UTC())

@@ -26,11 +26,12 @@ func (h *historyFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&h.db, "db", "xborder.db", "SQLite database `FILE` that keeps the history")
 	cmd.Flags().StringVarP(&h.format, "format", "f", "text", "output format: "+joinKeys(historyFormats))
 	cmd.Flags().String("config", "", "config `FILE` (default xborder.yaml when present)")
+	withCheck(cmd, "format", checkHistoryFormat)
 }
 
 func (h *historyFlags) check() error {
-	if !historyFormats[h.format] {
-		return usageError("--format: unknown format %q (want %s)", h.format, joinKeys(historyFormats))
+	if err := checkHistoryFormat(h.format); err != nil {
+		return usageError("--format: %v", err)
 	}
 	return nil
 }
