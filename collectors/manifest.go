@@ -105,10 +105,7 @@ func (l ManifestLoader) Load(paths ...string) (*audit.Manifests, error) {
 		s.errs.Add(".", 0, 0, "", "no manifest paths given")
 		return nil, s.errs.Err()
 	}
-	w := mfWalker{s: s, seenFiles: map[string]bool{}, seenDirs: map[string]bool{}, walked: map[string]bool{}}
-	for _, p := range paths {
-		w.root(p)
-	}
+	w := s.walk(paths)
 	s.walked = w.walked
 	s.loadFiles(w.files)
 	return s.finish(mfDisplayPath(paths[0]))
@@ -127,10 +124,7 @@ func (l ManifestLoader) Digest(paths ...string) (string, error) {
 	if len(paths) == 0 {
 		return "", errors.New("no manifest paths given")
 	}
-	w := mfWalker{s: s, seenFiles: map[string]bool{}, seenDirs: map[string]bool{}, walked: map[string]bool{}}
-	for _, p := range paths {
-		w.root(p)
-	}
+	w := s.walk(paths)
 	if err := s.errs.Err(); err != nil {
 		return "", err
 	}
@@ -324,6 +318,16 @@ type mfWalker struct {
 	walked    map[string]bool // files found by walking a directory, not named
 	seenFiles map[string]bool // real paths of files listed
 	seenDirs  map[string]bool // real paths of directories walked
+}
+
+// walk lists the manifest files under paths, recording path problems in s:
+// the one walk of Load and Digest, so that both see the same files.
+func (s *mfSet) walk(paths []string) *mfWalker {
+	w := &mfWalker{s: s, seenFiles: map[string]bool{}, seenDirs: map[string]bool{}, walked: map[string]bool{}}
+	for _, p := range paths {
+		w.root(p)
+	}
+	return w
 }
 
 // mfRealPath resolves symbolic links and makes the path absolute, so that

@@ -121,6 +121,24 @@ func located(b []byte, err error) *Error {
 	return &Error{Line: line, Col: col, Msg: msg}
 }
 
+// position is the 1-based line and column, in characters, of byte off of
+// b, counted as CheckText counts them (line breaks as the library knows
+// them, a leading byte order mark not a column).
+func position(b []byte, off int) (line, col int) {
+	line, col = 1, 1
+	for j := len(b) - len(bytes.TrimPrefix(b, bomUTF8)); j < off; {
+		if n := breakLen(b[j:]); n > 0 {
+			j += n
+			line, col = line+1, 1
+			continue
+		}
+		_, size := utf8.DecodeRune(b[j:])
+		j += size
+		col++
+	}
+	return line, col
+}
+
 // isAnchorChar reports whether c continues an anchor or alias name as the
 // YAML library scans one (letters, digits, '-' and '_', libyaml's IS_ALPHA).
 func isAnchorChar(c byte) bool {
@@ -149,18 +167,7 @@ func aliasAt(b []byte, msg string) (line, col int) {
 		i += from
 		end := i + len(alias)
 		if end == len(b) || !isAnchorChar(b[end]) {
-			line, col = 1, 1
-			for j := 0; j < i; {
-				if n := breakLen(b[j:]); n > 0 {
-					j += n
-					line, col = line+1, 1
-					continue
-				}
-				_, size := utf8.DecodeRune(b[j:])
-				j += size
-				col++
-			}
-			return line, col
+			return position(b, i)
 		}
 		from = end
 	}

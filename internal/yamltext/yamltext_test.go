@@ -237,6 +237,7 @@ func TestUnmarshal(t *testing.T) {
 		{"unknown anchor in a flow list", "a: &y 1\nb: [*y, *x]\n", &Error{Line: 2, Col: 9, Msg: "unknown anchor 'x' referenced"}},
 		{"unknown anchor, a longer alias first", "a: &xy 1\nb: *xy\nc: *x\n", &Error{Line: 3, Col: 4, Msg: "unknown anchor 'x' referenced"}},
 		{"unknown anchor as a key", "a: 1\n*0: x\n", &Error{Line: 2, Col: 1, Msg: "unknown anchor '0' referenced"}},
+		{"unknown anchor after a byte order mark", "\xef\xbb\xbfa: *x\n", &Error{Line: 1, Col: 4, Msg: "unknown anchor 'x' referenced"}},
 		{"a second document", "a: 1\n---\nb: 2\n", &Error{Line: 3, Col: 1, Msg: secondDoc}},
 		{"a second document after an explicit first", "---\na: 1\n---\n- b\n", &Error{Line: 4, Col: 1, Msg: secondDoc}},
 		{"a trailing ---", "a: 1\n---\n", nil},
